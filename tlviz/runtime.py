@@ -1,0 +1,126 @@
+"""Where heavy work runs (device, threads) and the one lock that serialises it.
+
+The app serves a whole classroom from one process: every browser tab is a thread in it. Two torch jobs at once
+on a two-core machine ran 3-30x slower than one after the other, so every forward pass, training run and model
+load takes :data:`HEAVY` first. Waiting students are told that they wait (see ``exclusive(on_wait=...)``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+#: The process-wide lock for heavy model work, shared by all sessions of the app.
+HEAVY = threading.RLock()
+
+_state = threading.local()
+_holder: dict[str, object] = {"label": None, "since": None}
+_configured = False
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """The device heavy work runs on, with a label fit for the page."""
+
+    type: str  # "cuda", "mps" or "cpu"
+    label: str
+    threads: int
+
+
+def pick_device(prefer: str | None = None) -> str:
+    """The best available device: ``cuda``, then ``mps``, then ``cpu``.
+
+    ``prefer`` (or the ``TLVIZ_DEVICE`` environment variable) forces one; an unavailable choice falls back to cpu.
+    """
+    import torch
+
+    want = (prefer or os.environ.get("TLVIZ_DEVICE", "")).strip().lower()
+    has_cuda = torch.cuda.is_available()
+    has_mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if want == "cpu":
+        return "cpu"
+    if want == "cuda":
+        return "cuda" if has_cuda else "cpu"
+    if want == "mps":
+        return "mps" if has_mps else "cpu"
+    if has_cuda:
+        return "cuda"
+    if has_mps:
+        return "mps"
+    return "cpu"
+
+
+def configure_torch(threads: int | None = None) -> int:
+    """Set torch's thread counts once, deliberately.
+
+    Heavy work is serialised, so the one job running may use every core (``TLVIZ_THREADS`` overrides). Inter-op
+    threads stay at 1: our models are small and inter-op parallelism only adds contention on two cores.
+    """
+    global _configured
+    import torch
+
+    n = threads or int(os.environ.get("TLVIZ_THREADS", "0") or 0) or (os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    if not _configured:
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:  # only allowed before the first parallel op; harmless when late
+            pass
+        _configured = True
+    return n
+
+
+def device_info() -> DeviceInfo:
+    """Describe the device for the page ("GPU: NVIDIA H100", "CPU, 2 threads")."""
+    import torch
+
+    dev = pick_device()
+    threads = torch.get_num_threads()
+    if dev == "cuda":
+        label = f"GPU: {torch.cuda.get_device_name(0)}"
+    elif dev == "mps":
+        label = "Apple GPU (MPS)"
+    else:
+        label = f"CPU, {threads} thread{'s' if threads != 1 else ''}"
+    return DeviceInfo(type=dev, label=label, threads=threads)
+
+
+def busy() -> str | None:
+    """Label of the heavy job now running in another session, or None when the lock is free."""
+    label = _holder["label"]
+    return str(label) if label is not None else None
+
+
+@contextlib.contextmanager
+def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None = None,
+              poll_s: float = 0.25) -> Iterator[None]:
+    """Hold :data:`HEAVY` for the duration of the block.
+
+    Re-entrant within one thread. If another session holds the lock, ``on_wait(holder_label)`` is called once so
+    the page can say "waiting for ...", then we block until it is free.
+    """
+    depth = getattr(_state, "depth", 0)
+    if depth:
+        _state.depth = depth + 1
+        try:
+            yield
+        finally:
+            _state.depth -= 1
+        return
+    if not HEAVY.acquire(blocking=False):
+        if on_wait is not None:
+            on_wait(busy() or "another student's model work")
+        while not HEAVY.acquire(timeout=poll_s):
+            pass
+    _state.depth = 1
+    _holder["label"], _holder["since"] = label, time.monotonic()
+    try:
+        yield
+    finally:
+        _holder["label"], _holder["since"] = None, None
+        _state.depth = 0
+        HEAVY.release()
