@@ -1,0 +1,108 @@
+"""Run the real app (`streamlit run`) on a free local port and drive it with headless Debian Chromium.
+
+Used by the browser tests and by hand to look at a page:
+
+    .venv/bin/python -m tests.browser.harness transformer /tmp/transformer.png   # url path = page file's stem
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("TLVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict | None = None, timeout: float = 90.0) -> Iterator[str]:
+    """Start `streamlit run app.py` and yield its base URL; stop it afterwards."""
+    port = free_port()
+    run_env = {**os.environ, "TLVIZ_OFFLINE": "1", "HF_HUB_OFFLINE": "1", **(env or {})}
+    log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "artifacts").is_dir() else \
+        subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (exit code {proc.poll()})")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def wait_idle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the script run has finished (Streamlit's status widget is hidden) and charts are drawn."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_timeout(1500)  # the status widget appears a moment after the first paint
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="hidden", timeout=timeout_ms)
+    page.wait_for_timeout(800)
+
+
+def open_page(b, url: str, width: int = 1400, height: int = 900):
+    page = b.new_page(viewport={"width": width, "height": height})
+    page.goto(url, wait_until="domcontentloaded")
+    wait_idle(page)
+    return page
+
+
+def errors_on(page) -> list[str]:
+    """Texts of error boxes and exceptions shown in the page."""
+    boxes = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+    return [boxes.nth(i).inner_text()[:500] for i in range(boxes.count())]
+
+
+def main() -> None:
+    path = sys.argv[1] if len(sys.argv) > 1 else ""
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/{path or 'home'}.png")
+    with streamlit_server() as url, browser() as b:
+        page = open_page(b, f"{url}/{path}")
+        page.screenshot(path=str(out), full_page=True)
+        print(f"saved {out}; errors: {errors_on(page)}")
+
+
+if __name__ == "__main__":
+    main()
