@@ -99,3 +99,44 @@ def load(name_or_path: str = DEFAULT) -> BertModel:
     key = ("bert", str(name_or_path).strip())
     with runtime.exclusive(f"loading {name_or_path}"):
         return models.cached(key, lambda: _load_uncached(name_or_path))
+
+
+# --- the masking recipe (BERT paper, section 3.1) --------------------------------------------------------------
+
+#: What happened to each position in the masking recipe (``kinds`` arrays).
+KEPT, MASKED, RANDOM, UNCHANGED = 0, 1, 2, 3
+
+
+def mlm_mask(input_ids, special, mask_id: int, vocab_size: int, generator=None, rate: float = 0.15,
+             at_least_one: bool = True):
+    """BERT's masking recipe on a batch of token ids (torch).
+
+    ``input_ids`` (B, T) long; ``special`` (B, T) bool, True where a position may not be chosen ([CLS], [SEP],
+    padding). ``rate`` of the other positions are chosen; of those 80% become ``[MASK]``, 10% a random token, 10%
+    stay unchanged. Returns ``(masked_ids (B, T), labels (B, T) with -100 where not chosen, kinds (B, T) with
+    KEPT / MASKED / RANDOM / UNCHANGED)``. ``at_least_one`` chooses one position in any row that got none.
+    """
+    import torch
+
+    chosen = (torch.rand(input_ids.shape, generator=generator) < rate) & ~special  # (B, T)
+    if at_least_one:
+        allowed = (~special).float()
+        empty = (chosen.sum(1) == 0) & (allowed.sum(1) > 0)
+        if empty.any():
+            # one position per empty row, uniformly among the allowed ones
+            pick = torch.multinomial(allowed[empty] + 1e-12 * (allowed[empty] == 0), 1, generator=generator)
+            rows = torch.nonzero(empty).squeeze(1)
+            chosen[rows, pick.squeeze(1)] = True
+    roll = torch.rand(input_ids.shape, generator=generator)  # (B, T): which of the three fates
+    to_mask = chosen & (roll < 0.8)
+    to_random = chosen & (roll >= 0.8) & (roll < 0.9)
+    masked = input_ids.clone()
+    masked[to_mask] = mask_id
+    randoms = torch.randint(vocab_size, input_ids.shape, generator=generator)
+    masked[to_random] = randoms[to_random]
+    labels = torch.where(chosen, input_ids, torch.full_like(input_ids, -100))
+    kinds = torch.zeros_like(input_ids)
+    kinds[to_mask] = MASKED
+    kinds[to_random] = RANDOM
+    kinds[chosen & (roll >= 0.9)] = UNCHANGED
+    return masked, labels, kinds
