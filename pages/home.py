@@ -27,10 +27,12 @@ if not lessons:
 st.subheader("Models")
 st.caption("Packaged and project models work offline. Hub models work with internet, or offline once stored "
            "with `python -m tlviz.recipes.prefetch`.")
+FAMILY = {"bert": "BERT (text)", "vit": "Vision Transformer", "cnn": "CNN (images)", "seq2seq": "seq2seq (GRU)",
+          "transformer": "Transformer"}
 with ui.guard("the model list"):
-    cards = models.catalog()
-    table = pd.DataFrame([{"model": c.name, "family": c.family, "source": c.source,
-                           "offline now": "✅" if c.offline else "needs internet", "size": c.size,
-                           "default": "★" if c.default else "", "note": c.note} for c in cards])
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"note": st.column_config.TextColumn(width="large")})
+    table = pd.DataFrame([{"model": ("★ " if c.default else "") + c.name, "family": FAMILY.get(c.family, c.family),
+                           "source": c.source, "offline now": "yes" if c.offline else "no: needs internet",
+                           "size": c.size, "note": c.note} for c in models.catalog()])
+    st.table(table.set_index("model"))
+    st.caption("★ = the lesson's default. Sources: *package* = weights inside an installed Python package; "
+               "*checkpoint* = trained by this project (see tlviz/recipes); *hub* = Hugging Face / timm.")

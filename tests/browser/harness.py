@@ -76,10 +76,14 @@ def browser() -> Iterator[object]:
 
 def wait_idle(page, timeout_ms: int = 120_000) -> None:
     """Wait until the script run has finished (Streamlit's status widget is hidden) and charts are drawn."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_timeout(1500)  # the status widget appears a moment after the first paint
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="hidden", timeout=timeout_ms)
-    page.wait_for_timeout(800)
+    # First something of the page itself must be drawn (the websocket is up and the script started) ...
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]',
+                           timeout=timeout_ms)
+    # ... then the run must be over; the status widget can blink off between reruns, so ask twice.
+    for _ in range(2):
+        page.wait_for_timeout(1000)
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="hidden", timeout=timeout_ms)
+    page.wait_for_timeout(2500)  # lazily loaded widgets (data grids, charts) draw after the run
 
 
 def open_page(b, url: str, width: int = 1400, height: int = 900):
@@ -87,6 +91,18 @@ def open_page(b, url: str, width: int = 1400, height: int = 900):
     page.goto(url, wait_until="domcontentloaded")
     wait_idle(page)
     return page
+
+
+def screenshot(page, path: str | Path, max_height: int = 12000) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so grow the viewport to the content first."""
+    height = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        return Math.max(main ? main.scrollHeight : 0, document.body.scrollHeight);
+    }""")
+    width = page.viewport_size["width"] if page.viewport_size else 1400
+    page.set_viewport_size({"width": width, "height": int(min(max_height, max(900, height + 40)))})
+    page.wait_for_timeout(1200)  # charts re-layout to the new size
+    page.screenshot(path=str(path), full_page=True)
 
 
 def errors_on(page) -> list[str]:
@@ -100,7 +116,7 @@ def main() -> None:
     out = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/{path or 'home'}.png")
     with streamlit_server() as url, browser() as b:
         page = open_page(b, f"{url}/{path}")
-        page.screenshot(path=str(out), full_page=True)
+        screenshot(page, out)
         print(f"saved {out}; errors: {errors_on(page)}")
 
 

@@ -1,0 +1,38 @@
+"""AppTest: the app's entry point and home page run, list the lessons that exist and the model catalogue."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tlviz import models
+from tlviz.lessons import LESSONS, available_lessons
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_app_runs_home_with_lessons_and_models():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value.startswith("tlviz")
+    table = at.table[0].value
+    assert "★ " + models.MINILM_NAME in table.index and "★ " + models.EFFNET_NAME in table.index
+    assert table.loc["★ " + models.EFFNET_NAME, "offline now"] == "yes"
+    assert table.loc["BERT base uncased", "offline now"] == "no: needs internet"
+    headers = {h.value for h in at.subheader}
+    for lesson in available_lessons():
+        assert lesson.group in headers
+    assert any("Compute:" in c.value for c in at.sidebar.caption)
+
+
+def test_lessons_are_in_lecture_order_and_only_existing_pages_listed(tmp_path, monkeypatch):
+    groups = [lesson.group for lesson in LESSONS]
+    order = ["Attention", "Transformers", "Pretrained models", "Transfer learning"]
+    assert sorted(groups, key=order.index) == groups
+    import tlviz.lessons as lessons
+
+    monkeypatch.setattr(lessons, "ROOT", tmp_path)
+    assert lessons.available_lessons() == []
+    (tmp_path / "pages").mkdir()
+    (tmp_path / LESSONS[0].page).write_text("")
+    assert lessons.available_lessons() == [LESSONS[0]]

@@ -1,0 +1,55 @@
+"""Heavy work is serialised across sessions, and a waiting session is told."""
+
+import threading
+import time
+
+from tlviz import runtime
+
+
+def test_exclusive_serialises_and_reports_waiting():
+    order, waited = [], []
+    inside = threading.Event()
+    release = threading.Event()
+
+    def first():
+        with runtime.exclusive("student A training"):
+            order.append("A in")
+            inside.set()
+            release.wait(5)
+            order.append("A out")
+
+    t = threading.Thread(target=first)
+    t.start()
+    inside.wait(5)
+    assert runtime.busy() == "student A training"
+
+    def second():
+        with runtime.exclusive("student B", on_wait=waited.append):
+            order.append("B in")
+
+    t2 = threading.Thread(target=second)
+    t2.start()
+    time.sleep(0.3)
+    assert order == ["A in"]  # B is blocked while A holds the lock
+    release.set()
+    t.join(5)
+    t2.join(5)
+    assert order == ["A in", "A out", "B in"]
+    assert waited == ["student A training"]
+    assert runtime.busy() is None
+
+
+def test_exclusive_is_reentrant_in_one_thread():
+    with runtime.exclusive("outer"):
+        with runtime.exclusive("inner"):
+            assert runtime.busy() == "outer"
+    assert runtime.busy() is None
+
+
+def test_device_and_threads():
+    assert runtime.pick_device("cpu") == "cpu"
+    assert runtime.pick_device() in ("cuda", "mps", "cpu")
+    n = runtime.configure_torch(1)
+    info = runtime.device_info()
+    assert n == 1 and info.threads == 1 and info.label
+    runtime.configure_torch()
