@@ -79,11 +79,18 @@ def wait_idle(page, timeout_ms: int = 120_000) -> None:
     # First something of the page itself must be drawn (the websocket is up and the script started) ...
     page.wait_for_selector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]',
                            timeout=timeout_ms)
-    # ... then the run must be over; the status widget can blink off between reruns, so ask twice.
-    for _ in range(2):
+    # ... then the run must be over (status widget hidden) and the content must stop growing: the status widget
+    # can blink off between reruns, and lazily loaded widgets (data grids, charts) draw after the run.
+    status = '[data-testid="stStatusWidget"]'
+    last, stable = -1, 0
+    deadline = time.monotonic() + timeout_ms / 1000
+    while stable < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(1000)
-        page.wait_for_selector('[data-testid="stStatusWidget"]', state="hidden", timeout=timeout_ms)
-    page.wait_for_timeout(2500)  # lazily loaded widgets (data grids, charts) draw after the run
+        page.wait_for_selector(status, state="hidden", timeout=timeout_ms)
+        height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body)"
+                               ".scrollHeight")
+        stable = stable + 1 if height == last else 0
+        last = height
 
 
 def open_page(b, url: str, width: int = 1400, height: int = 900):
@@ -96,8 +103,10 @@ def open_page(b, url: str, width: int = 1400, height: int = 900):
 def screenshot(page, path: str | Path, max_height: int = 12000) -> None:
     """The whole page: Streamlit scrolls inside its own container, so grow the viewport to the content first."""
     height = page.evaluate("""() => {
-        const main = document.querySelector('[data-testid="stMain"]');
-        return Math.max(main ? main.scrollHeight : 0, document.body.scrollHeight);
+        const ids = ["stMainBlockContainer", "stMain", "stAppViewContainer", "stSidebarContent"];
+        const hs = ids.map(id => document.querySelector(`[data-testid="${id}"]`))
+                      .filter(Boolean).map(el => el.scrollHeight + el.getBoundingClientRect().top);
+        return Math.max(document.body.scrollHeight, ...hs);
     }""")
     width = page.viewport_size["width"] if page.viewport_size else 1400
     page.set_viewport_size({"width": width, "height": int(min(max_height, max(900, height + 40)))})
