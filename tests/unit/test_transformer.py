@@ -1,0 +1,273 @@
+"""The from-scratch Transformer: invariants of attention, masks, traces, decoding, training and the checkpoints."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tlviz.data.parallel import EOS, SOS, UNK, en_de, noun_phrase, reverse
+from tlviz.errors import InputError
+from tlviz.transformer import (
+    MultiHeadAttention,
+    Seq2SeqModel,
+    Trainer,
+    TrainConfig,
+    Transformer,
+    TransformerConfig,
+    count_parameters,
+    evaluate,
+    greedy_decode,
+    loss_demo,
+    make_batch,
+    new_model,
+    parameter_count,
+)
+
+
+def tiny_model(seed=0, **kw):
+    torch.manual_seed(seed)
+    return Transformer(TransformerConfig.tiny(**kw)).eval()
+
+
+def test_multi_head_attention_equals_torch():
+    torch.manual_seed(0)
+    d, h = 16, 4
+    ours = MultiHeadAttention(d, h).eval()
+    ref = torch.nn.MultiheadAttention(d, h, batch_first=True).eval()
+    with torch.no_grad():
+        wq, wk, wv = ref.in_proj_weight.chunk(3)
+        bq, bk, bv = ref.in_proj_bias.chunk(3)
+        for lin, w, b in ((ours.w_q, wq, bq), (ours.w_k, wk, bk), (ours.w_v, wv, bv)):
+            lin.weight.copy_(w)
+            lin.bias.copy_(b)
+        ours.w_o.weight.copy_(ref.out_proj.weight)
+        ours.w_o.bias.copy_(ref.out_proj.bias)
+    q, kv = torch.randn(3, 5, d), torch.randn(3, 7, d)
+    real = torch.tensor([[True] * 7, [True] * 4 + [False] * 3, [True] * 2 + [False] * 5])  # (B, Lk)
+    with torch.no_grad():
+        out, rec = ours(q, kv, kv, real[:, None, None, :], record=True)
+        ref_out, ref_w = ref(q, kv, kv, key_padding_mask=~real, need_weights=True, average_attn_weights=False)
+    torch.testing.assert_close(out, ref_out, atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(rec.weights, ref_w.numpy(), atol=1e-6)
+    # a causal mask too (torch: True = not allowed; ours: True = may attend)
+    causal = torch.ones(5, 5, dtype=torch.bool).tril()
+    with torch.no_grad():
+        out, _ = ours(q, q, q, causal)
+        ref_out, _ = ref(q, q, q, attn_mask=~causal)
+    torch.testing.assert_close(out, ref_out, atol=1e-5, rtol=1e-5)
+
+
+def test_future_target_tokens_do_not_change_earlier_outputs():
+    model = tiny_model()
+    src = torch.randint(4, 11, (2, 6))
+    tgt = torch.randint(4, 13, (2, 7))
+    changed = tgt.clone()
+    changed[:, 4:] = torch.randint(4, 13, (2, 3))
+    assert not torch.equal(changed[:, 4:], tgt[:, 4:])
+    with torch.no_grad():
+        a, b = model(src, tgt), model(src, changed)
+    torch.testing.assert_close(a[:, :4], b[:, :4], atol=1e-6, rtol=0)  # positions 0..3 see only tokens 0..3
+    assert not torch.allclose(a[:, 4:], b[:, 4:])
+
+
+def test_padding_keys_get_zero_attention_and_change_nothing():
+    model = tiny_model()
+    src = torch.randint(4, 11, (2, 8))
+    src_mask = torch.tensor([[True] * 8, [True] * 5 + [False] * 3])
+    tgt = torch.randint(4, 13, (2, 5))
+    with torch.no_grad():
+        logits, trace = model(src, tgt, src_mask, return_trace=True)
+        other = src.clone()
+        other[1, 5:] = torch.randint(4, 11, (3,))  # different garbage behind the padding
+        logits2 = model(other, tgt, src_mask)
+    assert np.all(trace.encoder_self_attention[:, 1, :, :, 5:] == 0)
+    assert np.all(trace.cross_attention[:, 1, :, :, 5:] == 0)
+    assert np.all(trace.cross_attention[:, 0, :, :, 5:] > 0)
+    np.testing.assert_allclose(trace.cross_attention.sum(-1), 1.0, atol=1e-5)
+    torch.testing.assert_close(logits, logits2, atol=1e-6, rtol=0)
+    assert np.all(np.isneginf(trace.encoder[0].self_attn.scores[1, :, :, 5:]))
+
+
+def test_trace_shapes_follow_the_api():
+    cfg = TransformerConfig.tiny(n_layers=3, n_heads=2)
+    model = Transformer(cfg).eval()
+    B, ls, lt, h, d = 2, 6, 5, cfg.n_heads, cfg.d_model
+    with torch.no_grad():
+        logits, tr = model(torch.randint(0, 11, (B, ls)), torch.randint(0, 13, (B, lt)), return_trace=True)
+    assert logits.shape == (B, lt, cfg.tgt_vocab)
+    assert tr.encoder_self_attention.shape == (3, B, h, ls, ls)
+    assert tr.decoder_self_attention.shape == (3, B, h, lt, lt)
+    assert tr.cross_attention.shape == (3, B, h, lt, ls)
+    a = tr.encoder[0].self_attn
+    assert a.q.shape == a.k.shape == a.v.shape == (B, h, ls, cfg.head_dim)
+    assert a.scores.shape == a.weights.shape == (B, h, ls, ls)
+    assert a.concat.shape == (B, ls, h * cfg.head_dim) and a.out.shape == (B, ls, d)
+    assert tr.encoder[0].ff_hidden.shape == (B, ls, cfg.d_ff)
+    assert tr.decoder[1].cross_attn.k.shape == (B, h, ls, cfg.head_dim)
+    assert tr.memory.shape == (B, ls, d) and tr.probs.shape == (B, lt, cfg.tgt_vocab)
+    # the decoder's masked self-attention is lower-triangular; every row sums to 1
+    assert np.all(np.triu(tr.decoder_self_attention, k=1) == 0)
+    np.testing.assert_allclose(tr.decoder_self_attention.sum(-1), 1.0, atol=1e-5)
+    # embeddings are scaled by sqrt(d_model) and the sinusoidal PE is added
+    emb = model.src_embed.table.weight.detach().numpy()[tr.src_ids] * math.sqrt(d)
+    np.testing.assert_allclose(tr.src_embedding, emb, atol=1e-5)
+    np.testing.assert_allclose(tr.src_input, tr.src_embedding + tr.src_position, atol=1e-5)
+    assert tr.src_position[0, 1] == pytest.approx(1.0) and tr.src_position[1, 0] == pytest.approx(math.sin(1))
+    # LayerNorm outputs: zero mean, unit variance per position
+    np.testing.assert_allclose(tr.encoder[0].add_norm1.mean(-1), 0, atol=1e-5)
+
+
+def test_query_size_and_batched_target_mask():
+    cfg = TransformerConfig.tiny(d_k=5, n_heads=3)  # query size independent of d_model / heads
+    model = Transformer(cfg).eval()
+    src, tgt = torch.randint(0, 11, (2, 4)), torch.randint(0, 13, (2, 3))
+    full = torch.ones(2, 3, 3, dtype=torch.bool)  # (B, Lt, Lt): no causal mask at all
+    with torch.no_grad():
+        _, tr = model(src, tgt, tgt_mask=full, return_trace=True)
+    assert tr.encoder[0].self_attn.q.shape == (2, 3, 4, 5)
+    assert np.all(tr.decoder_self_attention[..., 0, 1:] > 0)  # the first position now sees the future
+
+
+def test_config_rejects_bad_sizes():
+    with pytest.raises(InputError):
+        TransformerConfig(10, 10, d_model=30, n_heads=4)
+    with pytest.raises(InputError):
+        TransformerConfig(10, 12, share_embeddings=True)
+    cfg = TransformerConfig.tiny(src_vocab=13, tgt_vocab=13, share_embeddings=True)
+    model = Transformer(cfg)
+    assert model.out.weight is model.src_embed.table.weight is model.tgt_embed.table.weight
+    untied = count_parameters(Transformer(TransformerConfig.tiny(src_vocab=13, tgt_vocab=13)))
+    assert untied - count_parameters(model) == 2 * 13 * cfg.d_model
+
+
+def test_paper_base_parameter_count():
+    d, ff, n, v = 512, 2048, 6, 37000
+    attn = 4 * (d * d + d)
+    ffn = d * ff + ff + ff * d + d
+    enc, dec = n * (attn + ffn + 2 * 2 * d), n * (2 * attn + ffn + 3 * 2 * d)
+    shared = parameter_count(TransformerConfig.base(v, share_embeddings=True))
+    assert (shared.encoder, shared.decoder) == (enc, dec)
+    assert shared.embeddings == v * d and shared.output == v  # the output layer only adds its bias when tied
+    assert shared.total == enc + dec + v * d + v
+    separate = parameter_count(TransformerConfig.base(v, share_embeddings=False))
+    assert separate.total == enc + dec + 3 * v * d + v
+    assert 60e6 < shared.total < 66e6  # the paper reports 65M
+
+
+def test_training_steps_reduce_the_loss():
+    task = reverse()
+    sm = new_model(task, TransformerConfig.tiny(len(task.src_vocab), len(task.tgt_vocab), d_model=32,
+                                               n_heads=4, d_ff=64, dropout=0.0))
+    before, _ = evaluate(sm.model, task.train[:200], task.src_vocab, task.tgt_vocab)
+    events = []
+    hist = Trainer(sm, TrainConfig(steps=40, batch_size=32, lr=3e-3, warmup=10, eval_every=20),
+                   held_out=task.held_out[:50]).run(events.append)
+    after, _ = evaluate(sm.model, task.train[:200], task.src_vocab, task.tgt_vocab)
+    assert after < before - 0.3
+    assert hist.finished and not hist.stopped and hist.steps == list(range(1, 41))
+    assert hist.val_steps == [20, 40] and [e.step for e in events] == hist.steps
+    assert not sm.model.training
+
+
+def test_trainer_stops_between_steps_and_keeps_what_it_learnt():
+    task = reverse()
+    sm = new_model(task, TransformerConfig.tiny(len(task.src_vocab), len(task.tgt_vocab)))
+    trainer = Trainer(sm, TrainConfig(steps=100, batch_size=8, eval_every=1000), held_out=[])
+    hist = trainer.run(should_stop=lambda: trainer.step >= 5)
+    assert hist.stopped and not hist.finished and hist.steps[-1] == 5
+
+    class PageRerun(BaseException):  # what Streamlit raises inside a callback when the student clicks Stop
+        pass
+
+    def cb(event):
+        if event.step == 8:
+            raise PageRerun
+
+    weights = [p.detach().clone() for p in sm.model.parameters()]
+    with pytest.raises(PageRerun):
+        trainer.run(cb)
+    assert trainer.history.steps[-1] == 8 and trainer.history.stopped and not sm.model.training
+    assert any(not torch.equal(a, b) for a, b in zip(weights, sm.model.parameters()))
+    trainer.run(should_stop=lambda: trainer.step >= 10)  # and it can continue where it stopped
+    assert trainer.history.steps == list(range(1, 11))
+
+
+def test_teacher_forcing_batch():
+    task = en_de()
+    pairs = [(["the", "cat", "drinks", "milk"], ["die", "katze", "trinkt", "milch"]), (["now"], ["jetzt"])]
+    src, src_mask, dec_in, dec_out = make_batch(pairs, task.src_vocab, task.tgt_vocab)
+    tv = task.tgt_vocab
+    assert tv.decode(dec_in[0]) == [SOS, "die", "katze", "trinkt", "milch"]
+    assert tv.decode(dec_out[0]) == ["die", "katze", "trinkt", "milch", EOS]
+    assert dec_in[1, 2:].eq(tv.pad_id).all() and src_mask.tolist()[1] == [True, True, False, False, False]
+
+
+def test_greedy_decode_refeeds_the_output_and_stops_at_eos():
+    task = reverse()
+    sm = new_model(task, TransformerConfig.tiny(len(task.src_vocab), len(task.tgt_vocab)))
+    trace = greedy_decode(sm, "3 1 4", max_steps=6)
+    assert trace.source == ["3", "1", "4", EOS]
+    for i, step in enumerate(trace.steps):
+        assert step.decoder_input == [SOS] + [s.chosen for s in trace.steps[:i]]
+        assert step.chosen_id == int(np.argmax(step.probs))
+        assert step.cross_attention.shape == (2, 2, 4)
+        np.testing.assert_allclose(step.cross_attention.sum(-1), 1.0, atol=1e-5)
+    assert trace.finished == (trace.steps[-1].chosen == EOS)
+    assert len(trace.steps) <= 6 and EOS not in trace.output
+
+
+def test_bad_inputs_are_input_errors_and_unknown_words_are_unk():
+    sm = new_model(en_de())
+    with pytest.raises(InputError, match="empty"):
+        greedy_decode(sm, "   ")
+    with pytest.raises(InputError, match="at most"):
+        greedy_decode(sm, "the cat " * 20)
+    tokens, ids, unknown = sm.source_ids("The zebra drinks milk!")
+    assert tokens == ["the", "zebra", "drinks", "milk"] and unknown == ["zebra"]
+    assert sm.task.src_vocab.decode(ids) == ["the", UNK, "drinks", "milk", EOS]
+
+
+def test_corpus_split_is_deterministic_and_disjoint():
+    task = en_de()
+    src_train = {" ".join(s) for s, _ in task.train}
+    src_held = {" ".join(s) for s, _ in task.held_out}
+    assert not src_train & src_held and len(src_held) >= 80 and len(src_train) >= 600
+    assert "the cat drinks milk" in src_train
+    assert en_de.__wrapped__().held_out == task.held_out  # regenerated from scratch: the same split
+    for s, t in task.train + task.held_out:  # every word is in the vocabularies
+        assert UNK not in task.src_vocab.decode(task.src_vocab.encode(s))
+        assert UNK not in task.tgt_vocab.decode(task.tgt_vocab.encode(t))
+    dog, small = ("dog", "hund", "m"), ("small", "klein")
+    assert noun_phrase(dog, "nom", True, None) == (["the", "dog"], ["der", "hund"])
+    assert noun_phrase(dog, "acc", True, None) == (["the", "dog"], ["den", "hund"])
+    assert noun_phrase(dog, "nom", False, small) == (["a", "small", "dog"], ["ein", "kleiner", "hund"])
+    assert noun_phrase(("apple", "apfel", "m"), "acc", False, None) == (["an", "apple"], ["einen", "apfel"])
+    fronted = [(s, t) for s, t in task.train if s[0] == "today"]
+    assert fronted and all(t[0] == "heute" and t[1] in {"trinkt", "isst", "sieht", "mag", "findet", "hat",
+                                                         "liebt", "hört"} for s, t in fronted)
+    rev = reverse()
+    assert all(t == s[::-1] for s, t in rev.train[:50])
+
+
+def test_loss_demo_moves_towards_the_targets():
+    demo = loss_demo(steps=60)
+    assert demo.labels == ["a", "am", "i", "thanks", "student", "<eos>"]
+    assert demo.positions == ["i", "am", "a", "student", "<eos>"]
+    np.testing.assert_allclose(demo.before.sum(1), 1, atol=1e-5)
+    assert demo.ce_after.sum() < 0.2 * demo.ce_before.sum()
+    assert np.all(demo.after.argmax(1) == demo.targets.argmax(1))
+
+
+def test_shipped_checkpoint_translates_held_out_sentences():
+    from tlviz import transformer
+    from tlviz.checkpoints import CHECKPOINT_DIR
+
+    path = CHECKPOINT_DIR / "transformer_en_de.safetensors"
+    sm = transformer.load(str(path))
+    assert isinstance(sm, Seq2SeqModel) and not sm.model.training
+    task = sm.task
+    _, acc = evaluate(sm.model, task.held_out, task.src_vocab, task.tgt_vocab)
+    assert acc >= 0.9
+    assert acc == pytest.approx(sm.metrics["held_out_token_accuracy"], abs=1e-3)
+    assert greedy_decode(sm, "the cat drinks milk").output == ["die", "katze", "trinkt", "milch"]
