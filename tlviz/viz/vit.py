@@ -1,0 +1,223 @@
+"""Figures of the Vision Transformer lesson: the patch grid, patches as a sequence, flattening and projection,
+position-embedding similarity, the class token's attention per layer and head over the image, rollout and a chosen
+patch's attention. Pure: numpy + labels in, ``go.Figure`` out (conventions in :mod:`tlviz.viz.core`).
+
+Many small image maps (layers x heads thumbnails, patches) are drawn as one composed PNG inside the figure rather
+than one plotly trace per map: ViT-B/16 has 144 heads, and 144 image traces would send megabytes of JSON numbers
+to every student's browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import numpy as np
+
+from tlviz.viz.core import _layout, image_with_overlay, matrix_heatmap
+
+#: Anchors of the Inferno colour map (the overlay colours of :func:`tlviz.viz.core.image_with_overlay`).
+_INFERNO = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
+                     [250, 193, 39], [252, 255, 164]], dtype=np.float64)
+
+
+def inferno(values) -> np.ndarray:
+    """Values in [0, 1] -> RGB uint8 (..., 3) on the Inferno scale."""
+    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0, 1) * (len(_INFERNO) - 1)
+    lo = np.floor(v).astype(int).clip(0, len(_INFERNO) - 2)
+    t = (v - lo)[..., None]
+    return ((1 - t) * _INFERNO[lo] + t * _INFERNO[lo + 1]).round().astype(np.uint8)
+
+
+def _resize(img: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
+    from PIL import Image
+
+    pil = Image.fromarray(np.asarray(img, dtype=np.uint8))
+    resample = Image.Resampling.NEAREST if nearest else Image.Resampling.BILINEAR
+    return np.asarray(pil.resize((size, size), resample), dtype=np.uint8)
+
+
+def blend(pixels, heat, opacity: float = 0.6, size: int | None = None, normalise: bool = True) -> np.ndarray:
+    """An RGB image (H, W, 3) with a (rows, cols) map in Inferno laid over it; each map scaled to its own max when
+    ``normalise``. Returns (size, size, 3) uint8 (``size`` defaults to the image's height)."""
+    img = np.asarray(pixels, dtype=np.uint8)
+    size = size or img.shape[0]
+    h = np.asarray(heat, dtype=np.float64)
+    if normalise and h.max() > 0:
+        h = h / h.max()
+    colour = _resize(inferno(h), size, nearest=True).astype(np.float64)
+    base = _resize(img, size).astype(np.float64)
+    return ((1 - opacity) * base + opacity * colour).round().astype(np.uint8)
+
+
+def png_uri(img: np.ndarray) -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(img, dtype=np.uint8)).save(buf, format="PNG", optimize=False, compress_level=3)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def mosaic(tiles, gap: int = 4, fill: int = 255) -> np.ndarray:
+    """(rows, cols, h, w, 3) uint8 tiles -> one (rows*(h+gap)-gap, cols*(w+gap)-gap, 3) image with white gaps."""
+    t = np.asarray(tiles, dtype=np.uint8)
+    rows, cols, h, w = t.shape[:4]
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, 3), fill, dtype=np.uint8)
+    for r in range(rows):
+        for c in range(cols):
+            out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = t[r, c]
+    return out
+
+
+def _image_figure(img: np.ndarray, title: str | None, height: int | None, x_ticks=None, y_ticks=None,
+                  x_title: str = "", y_title: str = ""):
+    """A composed picture as one layout image, with optional category-like ticks at given pixel positions."""
+    import plotly.graph_objects as go
+
+    h, w = img.shape[:2]
+    fig = go.Figure(go.Image(source=png_uri(img), hoverinfo="skip"))
+    fig.update_xaxes(range=[0, w], showgrid=False, zeroline=False, title=x_title, side="top",
+                     **({"tickvals": x_ticks[0], "ticktext": x_ticks[1]} if x_ticks else {"visible": False}))
+    fig.update_yaxes(range=[h, 0], showgrid=False, zeroline=False, title=y_title, scaleanchor="x",
+                     **({"tickvals": y_ticks[0], "ticktext": y_ticks[1]} if y_ticks else {"visible": False}))
+    return _layout(fig, title, height)
+
+
+def patch_grid(pixels, grid: tuple[int, int], title: str | None = None, highlight: tuple[int, int] | None = None,
+               height: int | None = 420):
+    """The image with the patch grid drawn over it; ``highlight`` (row, col) outlines one patch."""
+    fig = image_with_overlay(pixels, None, title=title, grid=grid, height=height)
+    if highlight is not None:
+        _outline(fig, pixels, grid, highlight)
+    return fig
+
+
+def _outline(fig, pixels, grid, cell, color: str = "#00e5ff"):
+    h, w = np.asarray(pixels).shape[:2]
+    r, c = cell
+    ph, pw = h / grid[0], w / grid[1]
+    fig.add_shape(type="rect", x0=c * pw, x1=(c + 1) * pw, y0=r * ph, y1=(r + 1) * ph,
+                  line=dict(color=color, width=4))
+
+
+def patch_sequence(patch_pixels, count: int | None = None, title: str | None = None, tile: int = 48,
+                   per_row: int = 16, height: int | None = None):
+    """Patches (P, p, p, 3) laid out one after another in reading order: the image as a sequence of tokens.
+    Shows the first ``count`` (default: all, up to 64)."""
+    pix = np.asarray(patch_pixels, dtype=np.uint8)
+    n = min(len(pix), count or 64)
+    per_row = min(per_row, n)
+    rows = -(-n // per_row)
+    tiles = np.full((rows, per_row, tile, tile, 3), 255, dtype=np.uint8)
+    for i in range(n):
+        tiles[i // per_row, i % per_row] = _resize(pix[i], tile, nearest=True)
+    img = mosaic(tiles, gap=6)
+    step = tile + 6
+    x_ticks = ([c * step + tile / 2 for c in range(per_row)], [str(c + 1) for c in range(per_row)])
+    y_ticks = ([r * step + tile / 2 for r in range(rows)], [f"{r * per_row + 1}…" for r in range(rows)])
+    more = f" (first {n} of {len(pix)})" if n < len(pix) else ""
+    return _image_figure(img, (title or "The image as a sequence of patches") + more,
+                         height or max(160, 70 * rows + 90), x_ticks, y_ticks, x_title="position in the sequence")
+
+
+def flattened_patches(flat, count: int = 16, max_values: int = 96, title: str | None = None):
+    """The first ``count`` patches as rows of their flattened, normalised pixel values (channel, row, column)."""
+    f = np.asarray(flat, dtype=float)[:count, :max_values]
+    more = f", first {max_values} of {np.asarray(flat).shape[1]} values" if np.asarray(flat).shape[1] > max_values \
+        else ""
+    return matrix_heatmap(f, x_labels=[str(i) for i in range(f.shape[1])],
+                          y_labels=[f"patch {i + 1}" for i in range(f.shape[0])],
+                          title=title or f"Flattened patches ({f.shape[0]} shown{more})", x_title="pixel value index",
+                          show_values=False, value_name="pixel (normalised)",
+                          height=max(260, 22 * f.shape[0] + 110))
+
+
+def patch_tokens(embedded, count: int = 16, max_dims: int = 96, title: str | None = None):
+    """The first ``count`` patch tokens after the linear projection: (patches, embedding dimensions)."""
+    e = np.asarray(embedded, dtype=float)[:count, :max_dims]
+    more = f", first {max_dims} of {np.asarray(embedded).shape[1]} dimensions" \
+        if np.asarray(embedded).shape[1] > max_dims else ""
+    return matrix_heatmap(e, x_labels=[str(i) for i in range(e.shape[1])],
+                          y_labels=[f"token {i + 1}" for i in range(e.shape[0])],
+                          title=title or f"Patch tokens = flattened patch × W + b{more}",
+                          x_title="embedding dimension", show_values=False, value_name="value",
+                          height=max(260, 22 * e.shape[0] + 110))
+
+
+def position_similarity_grid(sim, title: str | None = None, height: int | None = None):
+    """Cosine similarity of position embeddings (rows, cols, rows, cols) as a grid of small maps: the tile at
+    (r, c) shows how similar patch (r, c)'s position embedding is to every other patch's (the ViT paper's
+    figure 7)."""
+    import plotly.graph_objects as go
+
+    s = np.asarray(sim, dtype=float)
+    rows, cols = s.shape[:2]
+    gap = 1
+    big = np.full((rows * (rows + gap) - gap, cols * (cols + gap) - gap), np.nan)  # NaN gaps between tiles
+    hover = np.full(big.shape, "", dtype=object)
+    for r in range(rows):
+        for c in range(cols):
+            y0, x0 = r * (rows + gap), c * (cols + gap)
+            big[y0:y0 + rows, x0:x0 + cols] = s[r, c]  # (rows, cols) tile of patch (r, c)
+            for rr in range(rows):
+                for cc in range(cols):
+                    hover[y0 + rr, x0 + cc] = f"patch ({r},{c}) vs ({rr},{cc})"
+    fig = go.Figure(go.Heatmap(z=big, zmin=-1, zmax=1, zmid=0, colorscale="RdBu", customdata=hover,
+                               hovertemplate="%{customdata}<br>cosine %{z:.2f}<extra></extra>",
+                               colorbar=dict(title="cosine", thickness=12)))
+    step = rows + gap
+    fig.update_yaxes(autorange="reversed", tickvals=[r * step + rows / 2 - 0.5 for r in range(rows)],
+                     ticktext=[str(r) for r in range(rows)], title="patch row", scaleanchor="x", showgrid=False)
+    step = cols + gap
+    fig.update_xaxes(tickvals=[c * step + cols / 2 - 0.5 for c in range(cols)], ticktext=[str(c) for c in range(cols)],
+                     title="patch column", side="top", showgrid=False)
+    return _layout(fig, title or "Position-embedding similarity", height or 640)
+
+
+def head_mosaic(cls_maps, pixels, title: str | None = None, tile: int = 84, opacity: float = 0.65,
+                max_layers: int = 12, max_heads: int = 12):
+    """The class token's attention (layers, heads, rows, cols) over the image, one thumbnail per layer and head,
+    each scaled to its own maximum."""
+    maps = np.asarray(cls_maps, dtype=float)[:max_layers, :max_heads]
+    L, H = maps.shape[:2]
+    tiles = np.stack([np.stack([blend(pixels, maps[l, h], opacity, tile) for h in range(H)]) for l in range(L)])
+    img = mosaic(tiles, gap=4)
+    step = tile + 4
+    x_ticks = ([h * step + tile / 2 for h in range(H)], [f"head {h + 1}" for h in range(H)])
+    y_ticks = ([l * step + tile / 2 for l in range(L)], [f"layer {l + 1}" for l in range(L)])
+    return _image_figure(img, title or "[CLS] attention to each patch, per layer and head", max(300, L * 70 + 120),
+                         x_ticks, y_ticks)
+
+
+def attention_overlay(pixels, heat, grid: tuple[int, int], title: str | None = None, query: tuple[int, int] |
+                      None = None, overlay_title: str = "attention", height: int | None = 420):
+    """One (rows, cols) attention map over the image with the patch grid; ``query`` outlines the attending patch."""
+    fig = image_with_overlay(pixels, heat, title=title, grid=grid, height=height, overlay_title=overlay_title)
+    if query is not None:
+        _outline(fig, pixels, grid, query)
+    return fig
+
+
+def attribution_overlay(pixels, heat, title: str | None = None, cells: int = 56, height: int | None = 420,
+                        overlay_title: str = "attribution"):
+    """A full-resolution attribution map (H, W) in [0, 1] over the image, pooled to ``cells`` x ``cells`` (enough
+    for the eye, and light for the browser)."""
+    h = np.asarray(heat, dtype=float)
+    n = min(cells, h.shape[0], h.shape[1])
+    ys = np.linspace(0, h.shape[0], n + 1).astype(int)
+    xs = np.linspace(0, h.shape[1], n + 1).astype(int)
+    pooled = np.array([[h[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].mean() for j in range(n)] for i in range(n)])
+    return image_with_overlay(pixels, pooled, title=title, height=height, overlay_title=overlay_title)
+
+
+def layer_labels(n: int) -> Sequence[str]:
+    return [f"layer {i + 1}" for i in range(n)]
+
+
+def display_pixels(pixels, min_size: int = 224) -> np.ndarray:
+    """Small images (a 28x28 silhouette) enlarged by an integer factor with nearest neighbours, so patch lines and
+    overlays fall exactly on pixel edges."""
+    img = np.asarray(pixels, dtype=np.uint8)
+    k = max(1, -(-min_size // max(1, img.shape[0])))
+    return img.repeat(k, axis=0).repeat(k, axis=1) if k > 1 else img
