@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+
+import numpy as np
 
 
 def scaled_dot_product(q, k, v, mask=None, return_scores: bool = False):
@@ -28,3 +31,198 @@ def scaled_dot_product(q, k, v, mask=None, return_scores: bool = False):
         weights = torch.softmax(scores, dim=-1)
     out = torch.matmul(weights, v)  # (..., Lq, dv)
     return (out, weights, scores) if return_scores else (out, weights)
+
+
+SCORE_METHODS = ("dot", "scaled_dot", "general", "additive")
+
+#: The score functions' formulas (LaTeX), for the lesson page.
+SCORE_FORMULAS = {
+    "dot": r"\mathrm{score}(\mathbf{s}, \mathbf{h}_j) = \mathbf{s}^\top \mathbf{h}_j",
+    "scaled_dot": r"\mathrm{score}(\mathbf{s}, \mathbf{h}_j) = \frac{\mathbf{s}^\top \mathbf{h}_j}{\sqrt{d}}",
+    "general": r"\mathrm{score}(\mathbf{s}, \mathbf{h}_j) = \mathbf{s}^\top W \mathbf{h}_j",
+    "additive": r"\mathrm{score}(\mathbf{s}, \mathbf{h}_j) = \mathbf{v}^\top \tanh(W_1 \mathbf{s} + W_2 \mathbf{h}_j)",
+}
+
+#: The lecture's worked example (decoder state, encoder states).
+LECTURE_DECODER = (10.0, 5.0, 10.0)
+LECTURE_ENCODER = ((0.0, 1.0, 1.0), (5.0, 0.0, 1.0), (1.0, 1.0, 0.0), (0.0, 5.0, 1.0))
+
+
+def _as_numpy(x):
+    """numpy float64 view of a numpy array, list or torch tensor (and whether it was torch)."""
+    import numpy as np
+
+    if hasattr(x, "detach"):
+        return x.detach().cpu().double().numpy(), True
+    return np.asarray(x, dtype=np.float64), False
+
+
+def score_params(method: str, d: int, seed: int = 0, hidden: int | None = None) -> dict:
+    """Seeded parameters of a score function: ``W`` (d, d) for general; ``W1``, ``W2`` (hidden, d) and ``v``
+    (hidden,) for additive. The same seed gives the same numbers."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if method == "general":
+        return {"W": np.round(rng.normal(0.0, 1.0, (d, d)), 2)}
+    if method == "additive":
+        h = hidden or d
+        return {"W1": np.round(rng.normal(0.0, 1.0 / np.sqrt(d), (h, d)), 2),
+                "W2": np.round(rng.normal(0.0, 1.0 / np.sqrt(d), (h, d)), 2),
+                "v": np.round(rng.normal(0.0, 1.0, h), 2)}
+    return {}
+
+
+def score(query, keys, method: str = "dot", seed: int = 0, **params):
+    """Scores of one query against ``n`` keys: query ``(d,)``, keys ``(n, d)`` -> ``(n,)``.
+
+    ``method``: ``"dot"`` (q·k), ``"scaled_dot"`` (q·k / sqrt(d)), ``"general"`` (q·W·k with ``W`` (d, d)),
+    ``"additive"`` (Bahdanau: v·tanh(W1 q + W2 k) with ``W1``, ``W2`` (h, d) and ``v`` (h,)). Parameters not
+    given are drawn with ``seed`` (:func:`score_params`). numpy in, numpy out; torch in, torch out (float64
+    maths, returned in the query's dtype).
+    """
+    import numpy as np
+
+    from tlviz.errors import InputError
+
+    q, is_torch = _as_numpy(query)
+    k, _ = _as_numpy(keys)
+    if q.ndim != 1 or k.ndim != 2 or k.shape[1] != q.shape[0]:
+        raise InputError(f"The query must be one vector (d,) and the keys a table (n, d) of the same width; "
+                         f"got {q.shape} and {k.shape}.")
+    if method not in SCORE_METHODS:
+        raise InputError(f"Unknown score function '{method}'; choose one of {', '.join(SCORE_METHODS)}.")
+    d = q.shape[0]
+    given = {name: _as_numpy(value)[0] for name, value in params.items() if value is not None}
+    defaults = score_params(method, d, seed=seed, hidden=(given["v"].shape[0] if "v" in given else None))
+    p = {**defaults, **given}
+    if method == "dot":
+        out = k @ q
+    elif method == "scaled_dot":
+        out = k @ q / np.sqrt(d)
+    elif method == "general":
+        W = p["W"]
+        if W.shape != (d, d):
+            raise InputError(f"W must be {d}x{d} to score {d}-d vectors; got {W.shape[0]}x{W.shape[1]}.")
+        out = k @ (W.T @ q)  # q^T W k_j for every j
+    else:
+        W1, W2, v = p["W1"], p["W2"], p["v"]
+        if W1.shape[1] != d or W2.shape[1] != d or W1.shape[0] != W2.shape[0] or v.shape != (W1.shape[0],):
+            raise InputError("Additive attention needs W1 and W2 of shape (h, d) and v of shape (h,).")
+        out = np.tanh(W1 @ q + k @ W2.T) @ v  # (n,)
+    if is_torch:
+        import torch
+
+        return torch.as_tensor(out, dtype=query.dtype if query.dtype.is_floating_point else torch.float64)
+    return out
+
+
+def softmax(x, temperature: float = 1.0):
+    """Numerically stable softmax of a 1-d array, ``softmax(x / T)``; -inf entries get weight 0."""
+    import numpy as np
+
+    from tlviz.errors import InputError
+
+    x = np.asarray(x, dtype=np.float64)
+    if not temperature > 0:
+        raise InputError("The softmax temperature must be a positive number.")
+    z = x / temperature
+    finite = np.isfinite(z)
+    if not finite.any():
+        return np.zeros_like(z)
+    e = np.where(finite, np.exp(z - z[finite].max()), 0.0)
+    return e / e.sum()
+
+
+@dataclass
+class WorkedExample:
+    """The lecture's seq2seq attention step, every intermediate kept. n encoder states of size d."""
+
+    decoder_hidden: np.ndarray  # (d,)
+    encoder_hidden: np.ndarray  # (n, d)
+    scores: np.ndarray  # (n,)
+    weights: np.ndarray  # (n,) softmax(scores / T), sums to 1
+    weighted: np.ndarray  # (n, d) each encoder state times its weight
+    context: np.ndarray  # (d,) sum of the weighted states
+    temperature: float = 1.0
+    method: str = "dot"
+
+
+def worked_example(decoder_hidden=LECTURE_DECODER, encoder_hidden=LECTURE_ENCODER, softmax_temperature: float = 1.0,
+                   method: str = "dot", **params) -> WorkedExample:
+    """One attention step by hand: scores, softmax(scores / T), weighted states, context vector.
+
+    Defaults are the lecture's numbers: decoder ``[10, 5, 10]``, encoder ``[0,1,1]``, ``[5,0,1]``, ``[1,1,0]``,
+    ``[0,5,1]`` -> scores 15, 60, 15, 35 -> weights about ``[0, 1, 0, 0]`` -> context about ``[5, 0, 1]``.
+    ``method`` (dot by default, as in the lecture) and ``params`` go to :func:`score`. Non-finite or misshapen
+    numbers raise :class:`InputError`.
+    """
+    import numpy as np
+
+    from tlviz.errors import InputError
+
+    s, _ = _as_numpy(decoder_hidden)
+    h, _ = _as_numpy(encoder_hidden)
+    if s.ndim != 1 or s.size == 0:
+        raise InputError("The decoder hidden state must be one row of numbers.")
+    if h.ndim != 2 or h.shape[0] == 0:
+        raise InputError("Give at least one encoder hidden state.")
+    if h.shape[1] != s.shape[0]:
+        raise InputError(f"The decoder state has {s.shape[0]} numbers but the encoder states have {h.shape[1]}: "
+                         "they must be the same size to take dot products.")
+    if not (np.isfinite(s).all() and np.isfinite(h).all()):
+        raise InputError("Every cell must hold a number (no blanks, no text, no infinity).")
+    scores = score(s, h, method, **params)
+    weights = softmax(scores, softmax_temperature)
+    weighted = weights[:, None] * h  # (n, d)
+    return WorkedExample(decoder_hidden=s, encoder_hidden=h, scores=scores, weights=weights, weighted=weighted,
+                         context=weighted.sum(axis=0), temperature=float(softmax_temperature), method=method)
+
+
+# ------------------------------------------------------------------------------------------- typed numbers
+
+#: Largest magnitude a typed number may have (exp() of bigger scores is still fine thanks to the max-shift, but
+#: numbers this large make every table unreadable).
+MAX_ABS_NUMBER = 1e6
+
+
+def parse_number(text, where: str = "this cell") -> float:
+    """A number a student typed (``"5"``, ``" -0.5 "``, ``"1e-3"``, ``"2,5"``) or an :class:`InputError` saying
+    which cell is wrong."""
+    from tlviz.errors import InputError
+
+    raw = str(text).strip()
+    if not raw:
+        raise InputError(f"{where} is empty: type a number there.")
+    try:
+        value = float(raw.replace(",", ".")) if raw.count(",") == 1 and "." not in raw else float(raw)
+    except ValueError:
+        raise InputError(f"{where} holds '{raw[:20]}', which is not a number. Type a number such as 5 or -0.5.") \
+            from None
+    if not np.isfinite(value) or abs(value) > MAX_ABS_NUMBER:
+        raise InputError(f"{where} holds {raw[:20]}: please use a finite number between -{MAX_ABS_NUMBER:g} and "
+                         f"{MAX_ABS_NUMBER:g}.")
+    return value
+
+
+def parse_cells(cells, row_names=None) -> np.ndarray:
+    """A table of typed cells (rows of strings) as a float64 array ``(rows, cols)``, naming the first bad cell."""
+    names = list(row_names) if row_names is not None else [f"row {i + 1}" for i in range(len(cells))]
+    return np.array([[parse_number(c, f"Cell {names[r]}, column {j + 1}") for j, c in enumerate(row)]
+                     for r, row in enumerate(cells)], dtype=np.float64)
+
+
+def parse_matrix(text: str, shape: tuple[int, int] | None = None, name: str = "the matrix") -> np.ndarray:
+    """A matrix typed as lines of numbers separated by spaces or commas (``"1 0\\n0 1"``)."""
+    from tlviz.errors import InputError
+
+    rows = [line.replace(",", " ").replace(";", " ").split() for line in str(text).strip().splitlines()]
+    rows = [r for r in rows if r]
+    if not rows:
+        raise InputError(f"Type {name}: one row per line, numbers separated by spaces.")
+    if len({len(r) for r in rows}) != 1:
+        raise InputError(f"Every row of {name} needs the same number of entries.")
+    m = parse_cells(rows, [f"{name} row {i + 1}" for i in range(len(rows))])
+    if shape is not None and m.shape != tuple(shape):
+        raise InputError(f"{name} must be {shape[0]}x{shape[1]} here; you typed {m.shape[0]}x{m.shape[1]}.")
+    return m

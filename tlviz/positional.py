@@ -1,14 +1,33 @@
-"""Sinusoidal positional encoding (Vaswani et al. 2017, section 3.5)."""
+"""Sinusoidal positional encoding (Vaswani et al. 2017, section 3.5), and the facts the lesson shows about it."""
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import dataclass
+
 import numpy as np
+
+from tlviz.errors import InputError
+
+#: Largest sizes the lesson accepts (a heatmap beyond that is unreadable and slow to draw).
+MAX_LEN, MAX_D_MODEL = 1024, 1024
+
+
+def _check(max_len: int, d_model: int) -> None:
+    if int(max_len) < 1 or int(d_model) < 1:
+        raise InputError("The number of positions and d_model must both be at least 1.")
+
+
+def check_sizes(max_len: int, d_model: int) -> None:
+    """What the lesson page accepts: positive sizes no larger than :data:`MAX_LEN` and :data:`MAX_D_MODEL`."""
+    _check(max_len, d_model)
+    if int(max_len) > MAX_LEN or int(d_model) > MAX_D_MODEL:
+        raise InputError(f"Please keep positions <= {MAX_LEN} and d_model <= {MAX_D_MODEL}.")
 
 
 def sinusoidal(max_len: int, d_model: int) -> np.ndarray:
     """``(max_len, d_model)`` float64: PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(same)."""
-    if max_len < 1 or d_model < 1:
-        raise ValueError("max_len and d_model must be positive")
+    _check(max_len, d_model)
     pos = np.arange(max_len, dtype=np.float64)[:, None]  # (max_len, 1)
     two_i = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d/2),)
     angle = pos / np.power(10000.0, two_i / d_model)  # (max_len, ceil(d/2))
@@ -16,3 +35,80 @@ def sinusoidal(max_len: int, d_model: int) -> np.ndarray:
     pe[:, 0::2] = np.sin(angle)
     pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
     return pe
+
+
+def frequencies(d_model: int) -> np.ndarray:
+    """``(ceil(d/2),)`` angular frequency of each sin/cos pair: omega_i = 1 / 10000^(2i/d_model)."""
+    _check(1, d_model)
+    return 1.0 / np.power(10000.0, np.arange(0, d_model, 2, dtype=np.float64) / d_model)
+
+
+def wavelengths(d_model: int) -> np.ndarray:
+    """``(ceil(d/2),)`` wavelength of each pair, 2*pi / omega_i: a geometric progression from 2*pi towards
+    10000*2*pi (reached in the limit of large d_model; the last pair's is 2*pi*10000^((d-2)/d))."""
+    return 2 * np.pi / frequencies(d_model)
+
+
+def dimension_labels(d_model: int) -> list[str]:
+    """``"sin 0"``, ``"cos 0"``, ``"sin 1"``... naming each dimension by its function and pair index i."""
+    return [f"{'sin' if j % 2 == 0 else 'cos'} {j // 2}" for j in range(d_model)]
+
+
+def similarity(pe: np.ndarray, normalise: bool = False) -> np.ndarray:
+    """``(L, L)`` dot products PE[p]·PE[q] (cosine similarity with ``normalise``); depends on |p - q| only."""
+    pe = np.asarray(pe, dtype=np.float64)
+    if normalise:
+        pe = pe / np.maximum(np.linalg.norm(pe, axis=1, keepdims=True), 1e-12)
+    return pe @ pe.T
+
+
+def shift_matrix(k: int, d_model: int) -> np.ndarray:
+    """The fixed ``(d, d)`` matrix M with PE[pos + k] = M @ PE[pos] for every pos.
+
+    Block diagonal: each (sin, cos) pair is rotated by the angle k*omega_i, because
+    sin(w(p+k)) = sin(wp)cos(wk) + cos(wp)sin(wk) and cos(w(p+k)) = cos(wp)cos(wk) - sin(wp)sin(wk).
+    M depends on k, never on pos. Needs an even d_model (an odd one leaves the last sine without its cosine).
+    """
+    if d_model % 2:
+        raise InputError("The shift is a linear map when every sine has its cosine partner: use an even d_model.")
+    M = np.zeros((d_model, d_model))
+    for i, w in enumerate(frequencies(d_model)):
+        c, s = np.cos(k * w), np.sin(k * w)
+        M[2 * i: 2 * i + 2, 2 * i: 2 * i + 2] = [[c, s], [-s, c]]
+    return M
+
+
+def token_embeddings(tokens: list[str], d_model: int, seed: int = 0) -> np.ndarray:
+    """``(T, d_model)`` stand-in word embeddings: one fixed random vector per distinct word (N(0, 1)), the same
+    vector every time the word appears, so only the positional encoding tells two copies apart."""
+    out = np.zeros((len(tokens), d_model))
+    for t, tok in enumerate(tokens):
+        rng = np.random.default_rng([seed, zlib.crc32(tok.lower().encode("utf-8"))])
+        out[t] = rng.normal(0.0, 1.0, d_model)
+    return out
+
+
+@dataclass
+class ModelInput:
+    """What the first layer sees: word embedding + positional encoding, every part kept. T tokens, d_model."""
+
+    tokens: list[str]
+    embeddings: np.ndarray  # (T, d) word vectors (times sqrt(d) when scaled, as in the paper)
+    pe: np.ndarray  # (T, d)
+    total: np.ndarray  # (T, d) embeddings + pe
+
+
+MAX_TOKENS = 64
+
+
+def model_input(text: str, d_model: int, scale: bool = False, seed: int = 0) -> ModelInput:
+    """Split ``text`` into words and build embedding + PE. ``scale`` multiplies embeddings by sqrt(d_model), as
+    the paper does (section 3.4), so they are not drowned by the encoding."""
+    tokens = str(text).split()
+    if not tokens:
+        raise InputError("Please type a sentence (at least one word).")
+    if len(tokens) > MAX_TOKENS:
+        raise InputError(f"That sentence has {len(tokens)} words; please keep it to {MAX_TOKENS}.")
+    emb = token_embeddings(tokens, d_model, seed) * (np.sqrt(d_model) if scale else 1.0)
+    pe = sinusoidal(len(tokens), d_model)
+    return ModelInput(tokens=tokens, embeddings=emb, pe=pe, total=emb + pe)

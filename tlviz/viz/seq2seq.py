@@ -1,0 +1,147 @@
+"""Figures of the seq2seq attention lesson: the worked example step by step, temperature, and a trained model's
+alignments and decoding steps. Pure: numpy + labels in, ``go.Figure`` out (conventions in :mod:`tlviz.viz.core`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tlviz.viz.masks import _top_title
+from tlviz.viz.core import ATTENTION_SCALE, HEAD_COLORS, _labels, _layout, attention_heatmap, bar_topk, \
+    line_curves, matrix_heatmap
+
+
+def fmt_number(v: float) -> str:
+    """Short, exact-looking numbers for the worked example (60, 0.5, 1.4e-11)."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{int(round(v))}" if abs(v - round(v)) < 5e-4 else f"{v:.3f}".rstrip("0").rstrip(".")
+    return f"{v:.1e}"
+
+
+def fmt_vector(v) -> str:
+    """``[5, 0, 1]`` style, for tables and captions."""
+    return "[" + ", ".join(fmt_number(x) for x in np.asarray(v, float).ravel()) + "]"
+
+
+def state_labels(n: int) -> list[str]:
+    return [f"h{j + 1}" for j in range(n)]
+
+
+def scores_weights(scores, weights, labels: Sequence[str] | None = None, title: str | None = None):
+    """Step 1 and 2 side by side: the raw scores of every encoder state and the softmax weights (sum 1)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    s, w = np.asarray(scores, float), np.asarray(weights, float)
+    labels = _labels(labels or state_labels(len(s)), len(s))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("1. scores  s·hⱼ", "2. softmax → attention weights"),
+                        horizontal_spacing=0.12)
+    fig.add_trace(go.Bar(x=labels, y=s, name="score", marker_color="#7f7f7f", text=[fmt_number(v) for v in s],
+                         textposition="outside", cliponaxis=False), row=1, col=1)
+    fig.add_trace(go.Bar(x=labels, y=w, name="weight", marker_color=HEAD_COLORS[0], text=[f"{v:.3f}" for v in w],
+                         textposition="outside", cliponaxis=False), row=1, col=2)
+    fig.update_yaxes(range=[0, 1.15], row=1, col=2)
+    lo, hi = min(0.0, float(s.min())), max(0.0, float(s.max()))
+    pad = 0.15 * (hi - lo or 1.0)
+    fig.update_yaxes(range=[lo - (pad if lo < 0 else 0), hi + pad], row=1, col=1)
+    fig.update_xaxes(type="category")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=360)
+
+
+def weighted_states(encoder_hidden, weights, weighted, context, labels: Sequence[str] | None = None,
+                    title: str | None = None):
+    """Steps 3 and 4: every encoder state times its weight, and their sum, the context vector (last row)."""
+    h = np.asarray(encoder_hidden, float)
+    w = np.asarray(weights, float)
+    rows = np.vstack([np.asarray(weighted, float), np.asarray(context, float)[None]])  # (n + 1, d)
+    names = [f"{w[j]:.3f} × {lab}" for j, lab in enumerate(labels or state_labels(len(h)))] + ["context Σ"]
+    fig = matrix_heatmap(rows, x_labels=[f"dim {i + 1}" for i in range(h.shape[1])], y_labels=names,
+                         title=title, fmt=".3g", value_name="value", height=80 + 48 * len(names))
+    fig.add_hline(y=len(names) - 1.5, line=dict(color="black", width=3))
+    return fig
+
+
+def temperature_curves(scores, temperature: float, temps=None, labels: Sequence[str] | None = None,
+                       title: str | None = None):
+    """Each state's weight as the softmax temperature T varies (log axis): small T is near-hard attention (one
+    state takes all), large T spreads the weights towards uniform. A dashed line marks the chosen T."""
+    from tlviz.attention import softmax
+
+    s = np.asarray(scores, float)
+    temps = np.geomspace(0.1, 1000, 121) if temps is None else np.asarray(temps, float)
+    W = np.stack([softmax(s, t) for t in temps])  # (len(temps), n)
+    labels = labels or state_labels(len(s))
+    fig = line_curves({lab: (temps, W[:, j]) for j, lab in enumerate(labels)}, x_title="temperature T (log)",
+                      y_title="attention weight", title=title, height=340)
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(range=[-0.02, 1.02])
+    fig.add_vline(x=float(temperature), line=dict(color="black", dash="dash", width=2),
+                  annotation_text=f"T = {temperature:g}", annotation_position="top")
+    return fig
+
+
+def alignment(attention, source_tokens: Sequence[str], output_tokens: Sequence[str], title: str | None = None,
+              highlight_step: int | None = None):
+    """The alignment matrix of a translation: output tokens (rows) against source characters (columns)."""
+    src = [("␣" if t == " " else t) for t in source_tokens]
+    fig = attention_heatmap(attention, x_labels=src, y_labels=list(output_tokens), title=title,
+                            x_title="source character (encoder state)", y_title="output character (decoder step)",
+                            show_values=False, height=max(320, 34 * len(output_tokens) + 120))
+    if highlight_step is not None:
+        n = np.asarray(attention).shape[1]
+        fig.add_shape(type="rect", x0=-0.5, x1=n - 0.5, y0=highlight_step - 0.5, y1=highlight_step + 0.5,
+                      line=dict(color="#d62728", width=3))
+    fig.update_xaxes(tickangle=0)
+    return _top_title(fig, title)
+
+
+def step_attention(weights, source_tokens: Sequence[str], title: str | None = None):
+    """One decoding step's attention distribution over the source characters (bars that sum to 1)."""
+    import plotly.graph_objects as go
+
+    w = np.asarray(weights, float)
+    src = _labels([("␣" if t == " " else t) for t in source_tokens], len(w))
+    fig = go.Figure(go.Bar(x=src, y=w, marker=dict(color=w, colorscale=ATTENTION_SCALE, cmin=0, cmax=1,
+                                                   line=dict(color="#08306b", width=1)),
+                           hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+    fig.update_xaxes(type="category", title="source character", tickangle=0)
+    fig.update_yaxes(range=[0, 1.05], title="attention weight")
+    return _layout(fig, title, height=300)
+
+
+def context_vector(context, title: str | None = None):
+    """A context vector as one row of coloured cells (diverging scale: its sign pattern is what the decoder
+    reads)."""
+    c = np.asarray(context, float)[None]
+    fig = matrix_heatmap(c, x_labels=[str(i) for i in range(c.shape[1])], y_labels=["context"], title=title,
+                         show_values=False, x_title="dimension", height=170)
+    fig.update_xaxes(showticklabels=c.shape[1] <= 32)
+    return fig
+
+
+def next_token(top: Sequence[tuple[str, float]], chosen: str | None = None, title: str | None = None):
+    """The step's most probable next characters, the chosen one (greedy: the best) in red."""
+    labels = [("</s> (end)" if t == "</s>" else t) for t, _ in top]
+    chosen = "</s> (end)" if chosen == "</s>" else chosen
+    return bar_topk(labels, [p for _, p in top], title=title, highlight=chosen)
+
+
+def loss_curve(steps, losses, eval_steps=(), exact=(), title: str | None = None):
+    """Training loss (log scale) and, when measured, held-out exact match."""
+    series = {"training loss": (list(steps), list(losses))}
+    fig = line_curves(series, x_title="step", y_title="cross-entropy loss (log)", title=title, height=320)
+    fig.update_yaxes(type="log")
+    if len(eval_steps):
+        import plotly.graph_objects as go
+
+        fig.add_trace(go.Scatter(x=list(eval_steps), y=list(exact), name="held-out exact match", yaxis="y2",
+                                 mode="lines+markers", line=dict(color=HEAD_COLORS[2], width=3)))
+        fig.update_layout(yaxis2=dict(title="exact match", overlaying="y", side="right", range=[0, 1.02],
+                                      tickformat=".0%"))
+    return fig
