@@ -88,7 +88,7 @@ def predict_proba(handle: models.ImageModel, image):
     x = handle.preprocess(image)
     with runtime.exclusive(f"classifying with {handle.name}"), torch.inference_mode():
         logits = handle.model(x)
-    return torch.softmax(logits.float(), dim=-1)[0].numpy()
+    return torch.softmax(logits.float(), dim=-1)[0].cpu().numpy()
 
 
 def classify(handle: models.ImageModel, image, top_k: int = 5) -> list[tuple[str, float]]:

@@ -67,6 +67,35 @@ def offline_mode() -> bool:
                for v in ("TLVIZ_OFFLINE", "HF_HUB_OFFLINE"))
 
 
+_reach: dict[str, float | bool] = {"checked": 0.0, "ok": False}
+
+
+def hub_reachable(host: str = "huggingface.co", ttl_s: float = 60.0, timeout_s: float = 3.0) -> bool:
+    """Can we reach the hub at all? A quick DNS + TCP probe, remembered for ``ttl_s``.
+
+    Without it, a hub library retries an unreachable host for about half a minute per file, and a student who
+    typed a hub id on an offline machine would wait that long for the message.
+    """
+    import socket
+    import time
+
+    now = time.monotonic()
+    if now - float(_reach["checked"]) < ttl_s:
+        return bool(_reach["ok"])
+    try:
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            ok = True
+    except OSError:
+        ok = False
+    _reach.update(checked=now, ok=ok)
+    return ok
+
+
+def _no_network_message(what: str, ref: str) -> str:
+    return (f"The {what} '{ref}' is not in the local cache, and this machine cannot reach the Hugging Face hub "
+            f"(no internet?). Pick an offline model, or: {PREFETCH_HINT}")
+
+
 def hf_cached(repo_id: str, filename: str = "config.json") -> str | None:
     """Path of ``filename`` of ``repo_id`` in the local Hugging Face cache, or None."""
     try:
@@ -231,6 +260,8 @@ def from_hub(ref: str, load: Callable[..., Any], what: str = "model") -> Any:
         pass
     if offline_mode():
         raise InputError(f"The {what} '{ref}' is not in the local cache and tlviz is offline. {PREFETCH_HINT}")
+    if not hub_reachable():
+        raise InputError(_no_network_message(what, ref))
     try:
         return load(ref, local_files_only=False)
     except Exception as exc:  # network errors come in many types (OSError, requests, httpx, hub errors)
@@ -240,8 +271,19 @@ def from_hub(ref: str, load: Callable[..., Any], what: str = "model") -> Any:
                          f"{PREFETCH_HINT}") from None
 
 
+def model_device(model):
+    """The device a model's parameters live on (cpu when it has none)."""
+    import torch
+
+    return next((p.device for p in model.parameters()), torch.device("cpu"))
+
+
 def freeze(model):
-    """Make a shared model read-only: eval mode and no gradients (pages copy it before training)."""
+    """Make a shared model read-only and place it on the best device (:func:`tlviz.runtime.pick_device`): eval
+    mode, no gradients. Pages deep-copy it before training."""
+    from tlviz import runtime
+
+    model.to(runtime.pick_device())
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
@@ -290,10 +332,12 @@ class ImageModel:
     extra: dict = field(default_factory=dict)
 
     def preprocess(self, image) -> Any:
-        """RGB PIL image -> normalised tensor (1, 3, S, S): resize the short side to S / crop_pct, centre crop."""
+        """RGB PIL image -> normalised tensor (1, 3, S, S) on the model's device: resize the short side to
+        S / crop_pct, centre crop."""
         from tlviz.images import to_tensor
 
-        return to_tensor(image, self.input_size, self.mean, self.std, self.crop_pct)
+        x = to_tensor(image, self.input_size, self.mean, self.std, self.crop_pct)
+        return x.to(model_device(self.model))
 
 
 def imagenet_labels() -> list[str]:
@@ -344,6 +388,8 @@ def load_timm(resolved: Resolved, family: str) -> ImageModel:
         elif offline_mode():
             raise InputError(f"The timm model '{name}' is not in the local cache and tlviz is offline. "
                              f"{PREFETCH_HINT}")
+        elif not hub_reachable():
+            raise InputError(_no_network_message("timm model", name))
         else:
             try:
                 model = timm.create_model(name, pretrained=True)  # hub download, for users with internet

@@ -117,3 +117,25 @@ def test_checkpoint_garbage_is_input_error(tmp_path):
     bad.write_bytes(b"\x00" * 64)
     with pytest.raises(InputError, match="not a tlviz checkpoint"):
         checkpoints.read_meta(bad)
+
+
+def test_hub_unreachable_fails_fast_with_advice(monkeypatch):
+    import time
+
+    monkeypatch.delenv("TLVIZ_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: False)
+    start = time.monotonic()
+    for load, name in ((bert.load, "bert-base-uncased"), (cnn.load, "resnet18")):
+        with pytest.raises(InputError, match="cannot reach the Hugging Face hub"):
+            load(name)
+    assert time.monotonic() - start < 10
+
+
+def test_prefetch_lists_and_refuses_unknown(capsys):
+    from tlviz.recipes import prefetch
+
+    assert prefetch.main(["--list"]) == 0
+    out = capsys.readouterr().out
+    assert all(spec.ref in out for spec in models.HUB_MODELS) and "missing" in out
+    assert prefetch.main(["not-a-listed-model"]) == 2
