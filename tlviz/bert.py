@@ -166,17 +166,20 @@ def split_pair(text: str) -> tuple[str, str | None]:
 
 
 def words(text: str) -> list[tuple[int, int, str]]:
-    """The words of ``text`` a student may click to mask: ``(start, end, word)`` character spans."""
-    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(str(text or ""))
-            if not _MASK_TYPED.fullmatch(m.group())]
+    """The words of ``text`` a student may click to mask: ``(start, end, word)`` character spans ([MASK], [SEP]
+    and [CLS] are not words)."""
+    text = str(text or "")
+    marks = [m.span() for m in re.finditer(r"\[[^\]]*\]|<mask>", text, re.IGNORECASE)]
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)
+            if not any(a <= m.start() < b for a, b in marks)]
 
 
 def mask_word(text: str, index: int) -> str:
     """``text`` with its ``index``-th word (as listed by :func:`words`) replaced by ``[MASK]``."""
-    spans = [(a, b) for a, b, w in words(text) if w.lower() not in ("mask", "sep", "cls")]
+    spans = words(text)
     if not 0 <= index < len(spans):
         raise InputError(f"There is no word number {index + 1} to mask in this sentence.")
-    a, b = spans[index]
+    a, b, _ = spans[index]
     return text[:a] + "[MASK]" + text[b:]
 
 
@@ -510,3 +513,28 @@ EXAMPLES = (
     "The man went to the store. [SEP] He bought a gallon of milk.",
     "The man went to the store. [SEP] Penguins are flightless birds.",
 )
+
+
+def head_patterns(trace: AttentionTrace):
+    """A table (pandas DataFrame, one row per layer and head) of how much attention, averaged over queries, goes
+    to [CLS], to [SEP], to the token itself, to the previous and to the next token: the usual head patterns."""
+    import numpy as np
+    import pandas as pd
+
+    w = trace.weights  # (L, H, T, T)
+    T = w.shape[-1]
+    toks = [t.upper() for t in trace.tokens]
+    is_cls = np.array([t in ("[CLS]", "<S>") for t in toks])
+    is_sep = np.array([t in ("[SEP]", "</S>") for t in toks])
+    rows = []
+    for layer in range(w.shape[0]):
+        for h in range(w.shape[1]):
+            m = w[layer, h]  # (T, T)
+            rows.append({"layer": layer + 1, "head": h + 1,
+                         "to [CLS]": float(m[:, is_cls].sum(1).mean()) if is_cls.any() else 0.0,
+                         "to [SEP]": float(m[:, is_sep].sum(1).mean()) if is_sep.any() else 0.0,
+                         "to itself": float(np.diag(m).mean()),
+                         "to previous": float(np.diag(m, -1).mean()) if T > 1 else 0.0,
+                         "to next": float(np.diag(m, 1).mean()) if T > 1 else 0.0,
+                         "entropy (bits)": float(-(m * np.log2(np.clip(m, 1e-12, None))).sum(1).mean())})
+    return pd.DataFrame(rows).set_index(["layer", "head"])

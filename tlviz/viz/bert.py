@@ -1,0 +1,246 @@
+"""BERT lesson figures, drawn natively (no bertviz, no CDN): head view, model view, neuron view, attribution bars,
+predictions, and two small self-contained HTML snippets (the filled-in sentence and the masking recipe table).
+
+Pure functions: numpy arrays and labels in, ``go.Figure`` or an HTML string out. Every piece of text that came
+from the student (tokens are pieces of what they typed) is HTML-escaped before it reaches a figure or HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+
+from tlviz.viz.core import (ATTENTION_SCALE, DIVERGING_SCALE, FONT, _labels, _layout, bar_topk, head_color)
+
+SEGMENT_COLORS = ("#1f4e79", "#7a3b00")  # segment A, segment B token text
+SPECIAL_COLOR = "#7f7f7f"
+KIND_STYLE = {  # masking recipe: kind -> (label, background)
+    0: ("kept", "#ffffff"), 1: ("→ [MASK] (80%)", "#fdd49e"), 2: ("→ random token (10%)", "#fcbba1"),
+    3: ("unchanged, still predicted (10%)", "#c7e9c0")}
+
+
+def esc(text) -> str:
+    """HTML-escape anything shown in a figure or an HTML snippet (quotes included)."""
+    return html.escape(str(text), quote=True)
+
+
+def safe_labels(tokens: Sequence[str]) -> list[str]:
+    """Token labels for plotly: escaped (plotly.js shows entities as characters) and made unique."""
+    return _labels([esc(t) for t in tokens], len(tokens))
+
+
+def head_view(weights, tokens: Sequence[str], heads: Sequence[int] | None = None, query: int | None = None,
+              segments=None, special=None, threshold: float = 0.02, title: str | None = None,
+              layer_name: str = ""):
+    """bertviz's head view: each token on the left (query) linked to the tokens on the right (keys) it attends to;
+    line opacity = attention weight, one colour per head (click a head in the legend to hide it).
+
+    ``weights`` (H, T, T) of one layer; ``heads`` which heads to draw (default all); ``query`` draws only that
+    token's lines; weights under ``threshold`` are not drawn (they would be invisible anyway).
+    """
+    import plotly.graph_objects as go
+
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 3:
+        raise ValueError(f"head_view expects (heads, T, T), got {w.shape}")
+    H, T, _ = w.shape
+    heads = list(range(H)) if heads is None else [h for h in heads if 0 <= h < H]
+    y = np.arange(T)
+    levels = np.array([0.1, 0.25, 0.45, 0.7, 1.0])  # opacity bins: one trace per (head, bin) keeps it fast
+    fig = go.Figure()
+    for h in heads:
+        rows = [query] if query is not None else range(T)
+        first = True
+        for b, level in enumerate(levels):
+            lo = 0.0 if b == 0 else levels[b - 1]
+            xs, ys = [], []
+            for i in rows:
+                for j in range(T):
+                    v = w[h, i, j]
+                    if v >= threshold and lo < v <= level:
+                        xs += [0.0, 1.0, None]
+                        ys += [i, j, None]
+            if not xs:
+                continue
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", line=dict(color=head_color(h), width=1.5 + 3 * level),
+                opacity=float(min(1.0, 0.15 + 0.85 * level)), name=f"head {h + 1}", legendgroup=f"h{h}",
+                showlegend=first, hoverinfo="skip"))
+            first = False
+    seg = np.zeros(T, int) if segments is None else np.asarray(segments)
+    spec = np.zeros(T, bool) if special is None else np.asarray(special, bool)
+    colors = [SPECIAL_COLOR if spec[i] else SEGMENT_COLORS[int(seg[i]) % 2] for i in range(T)]
+    labels = [esc(t) for t in tokens]
+    for x, pos in ((0.0, "middle left"), (1.0, "middle right")):
+        fig.add_trace(go.Scatter(
+            x=[x] * T, y=y, mode="markers+text", text=labels, textposition=pos,
+            textfont=dict(color=colors, size=FONT["size"]),
+            marker=dict(size=7, color=colors), showlegend=False,
+            customdata=np.arange(T), hovertemplate="%{text}<extra></extra>"))
+    if query is not None and 0 <= query < T:
+        fig.add_shape(type="rect", x0=-0.6, x1=-0.02, y0=query - 0.45, y1=query + 0.45,
+                      line=dict(width=0), fillcolor="rgba(255,215,0,0.35)", layer="below")
+    fig.update_xaxes(visible=False, range=[-0.75, 1.75])
+    fig.update_yaxes(visible=False, range=[T - 0.5, -0.8])
+    fig.add_annotation(x=0, y=-0.8, text="query (attending)", showarrow=False, xanchor="right", yanchor="bottom")
+    fig.add_annotation(x=1, y=-0.8, text="key (attended to)", showarrow=False, xanchor="left", yanchor="bottom")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title=esc(layer_name)))
+    return _layout(fig, title, height=max(300, 24 * T + 120))
+
+
+def model_view(weights, tokens: Sequence[str], title: str | None = None, cell_px: int = 110):
+    """All layers (rows) x all heads (columns) as thumbnails, drawn as ONE heatmap mosaic (fast even at 12 x 12
+    heads x 64 tokens). Weights are quantised to 256 levels (invisible at thumbnail size, 4-8 times less data)."""
+    import plotly.graph_objects as go
+
+    w = np.asarray(weights, dtype=float)
+    L, H, T, _ = w.shape
+    gap = max(1, T // 12)
+    size = T + gap
+    mosaic = np.full((L * size - gap, H * size - gap), 255, dtype=np.uint8)  # 255 = gap drawn white below
+    mask = np.ones_like(mosaic, dtype=bool)
+    for layer in range(L):
+        for h in range(H):
+            r0, c0 = layer * size, h * size
+            mosaic[r0:r0 + T, c0:c0 + T] = np.round(np.clip(w[layer, h], 0, 1) * 254).astype(np.uint8)
+            mask[r0:r0 + T, c0:c0 + T] = False
+    scale = [[0.0, ATTENTION_SCALE[0][1]]] + [[s * 254 / 255, c] for s, c in ATTENTION_SCALE[1:]] + [[1.0, "#ffffff"]]
+    fig = go.Figure(go.Heatmap(
+        z=mosaic, zmin=0, zmax=255, colorscale=scale, showscale=True, hoverinfo="skip",
+        colorbar=dict(title="weight", thickness=10, tickvals=[0, 127, 254], ticktext=["0", "0.5", "1"])))
+    centres = [i * size + (T - 1) / 2 for i in range(max(L, H))]
+    fig.update_xaxes(tickvals=centres[:H], ticktext=[f"head {h + 1}" for h in range(H)], side="top",
+                     showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(tickvals=centres[:L], ticktext=[f"layer {i + 1}" for i in range(L)], autorange="reversed",
+                     showgrid=False, zeroline=False, scaleanchor="x")
+    width_px = cell_px * H
+    return _layout(fig, title, height=int(cell_px * L * min(1.0, 1100 / max(width_px, 1)) + 120))
+
+
+def neuron_view(query, keys, products, scores, weights, tokens: Sequence[str], query_token: str,
+                title: str | None = None):
+    """One head, one query: the query vector q, every key k_j, their elementwise products q*k_j, the scores
+    sum(q*k_j)/sqrt(d) and the softmax weights (bertviz's neuron view)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    k = np.asarray(keys, float)
+    T, D = k.shape
+    labels = safe_labels(tokens)
+    dims = [str(i) for i in range(D)]
+    fig = make_subplots(rows=2, cols=4, row_heights=[0.08, 0.92], column_widths=[0.36, 0.36, 0.14, 0.14],
+                        shared_yaxes=False, horizontal_spacing=0.04, vertical_spacing=0.06,
+                        subplot_titles=[f"query q ({esc(query_token)})", "", "", "",
+                                        "keys k", "q × k (elementwise)", "q·k / √d", "softmax"])
+    def signed(z, x, y, row, col, bound, show=False):
+        fig.add_trace(go.Heatmap(z=z, x=x, y=y, zmin=-bound, zmax=bound, zmid=0, colorscale=DIVERGING_SCALE,
+                                 showscale=show, colorbar=dict(thickness=10, len=0.4, y=0.3),
+                                 hovertemplate="%{y}, dim %{x}: %{z:.3f}<extra></extra>"), row=row, col=col)
+    qb = float(max(np.abs(query).max(), np.abs(k).max(), 1e-9))
+    signed(np.asarray(query, float)[None, :], dims, ["q"], 1, 1, qb)
+    signed(k, dims, labels, 2, 1, qb)
+    pb = float(max(np.abs(products).max(), 1e-9))
+    signed(np.asarray(products, float), dims, labels, 2, 2, pb)
+    sb = float(max(np.abs(scores).max(), 1e-9))
+    s = np.asarray(scores, float)[:, None]
+    fig.add_trace(go.Heatmap(z=s, x=["score"], y=labels, zmin=-sb, zmax=sb, zmid=0, colorscale=DIVERGING_SCALE,
+                             showscale=False, text=np.vectorize(lambda v: f"{v:.1f}")(s), texttemplate="%{text}",
+                             hovertemplate="%{y}: score %{z:.3f}<extra></extra>"), row=2, col=3)
+    wv = np.asarray(weights, float)[:, None]
+    fig.add_trace(go.Heatmap(z=wv, x=["weight"], y=labels, zmin=0, zmax=1, colorscale=ATTENTION_SCALE,
+                             showscale=False, text=np.vectorize(lambda v: f"{v:.2f}")(wv), texttemplate="%{text}",
+                             hovertemplate="%{y}: weight %{z:.3f}<extra></extra>"), row=2, col=4)
+    for col in range(1, 5):
+        fig.update_yaxes(autorange="reversed", type="category", row=2, col=col, showticklabels=(col in (1, 3)))
+        fig.update_xaxes(showticklabels=False, row=2, col=col)
+    fig.update_xaxes(showticklabels=False, row=1, col=1)
+    for col in range(2, 5):
+        fig.update_xaxes(visible=False, row=1, col=col)
+        fig.update_yaxes(visible=False, row=1, col=col)
+    return _layout(fig, title, height=max(380, 22 * T + 160))
+
+
+def attribution_bars(tokens: Sequence[str], scores, target: str, title: str | None = None, special=None):
+    """Integrated-gradients attribution per input token: blue pushed towards the prediction, red against."""
+    import plotly.graph_objects as go
+
+    s = np.asarray(scores, float)
+    labels = safe_labels(tokens)
+    colors = ["#2166ac" if v >= 0 else "#b2182b" for v in s]
+    fig = go.Figure(go.Bar(x=labels, y=s, marker_color=colors,
+                           hovertemplate="%{x}: %{y:.3f}<extra></extra>", name="attribution"))
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_yaxes(title=f"attribution to '{esc(target)}'", zeroline=True, zerolinecolor="#444")
+    return _layout(fig, title, height=360)
+
+
+def predictions(candidates: Sequence[tuple[str, float]], title: str | None = None, truth: str | None = None):
+    """Top-k candidates of one [MASK] as bars (the true word, when known, in red)."""
+    labels = [esc(t) for t, _ in candidates]
+    return bar_topk(labels, [p for _, p in candidates], title=title,
+                    highlight=esc(truth) if truth is not None else None)
+
+
+# --- small HTML snippets (everything escaped) --------------------------------------------------------------------
+
+_CSS = ("font-family:sans-serif;font-size:18px;line-height:2.1;")
+
+
+def _chip(text: str, bg: str, title: str = "", bold: bool = False) -> str:
+    weight = "font-weight:bold;" if bold else ""
+    return (f'<span title="{esc(title)}" style="background:{bg};padding:2px 6px;margin:2px;border-radius:4px;'
+            f'border:1px solid #ccc;{weight}">{esc(text)}</span>')
+
+
+def tokens_html(tokens: Sequence[str], segments=None, special=None,
+                fills: dict[int, tuple[str, float]] | None = None) -> str:
+    """The word pieces as chips: segment A blue, segment B orange, [CLS]/[SEP] grey; a [MASK] with a prediction
+    shows it ("[MASK] → milk 42%")."""
+    seg = np.zeros(len(tokens), int) if segments is None else np.asarray(segments)
+    spec = np.zeros(len(tokens), bool) if special is None else np.asarray(special, bool)
+    parts = []
+    for i, t in enumerate(tokens):
+        bg = "#eeeeee" if spec[i] else ("#dbe9f6" if int(seg[i]) == 0 else "#fde0c5")
+        label = f"{'A' if int(seg[i]) == 0 else 'B'} · position {i}"
+        if fills and i in fills:
+            word, p = fills[i]
+            parts.append(_chip(f"{t} → {word} {p:.0%}", "#fff3b0", label, bold=True))
+        else:
+            parts.append(_chip(t, bg, label))
+    return f'<div style="{_CSS}">{"".join(parts)}</div>'
+
+
+def masking_html(tokens: Sequence[str], corrupted: Sequence[str], kinds,
+                 predictions: dict[int, list[tuple[str, float]]] | None) -> str:
+    """The masking recipe as a table: original token, what the model sees, and its guess at chosen positions."""
+    rows = []
+    for i, (orig, shown) in enumerate(zip(tokens, corrupted)):
+        kind = int(kinds[i])
+        if kind == 0:
+            continue
+        label, bg = KIND_STYLE[kind]
+        if predictions is None:
+            guess = "— (no MLM head)"
+        else:
+            guess = ", ".join(f"{esc(t)} {p:.0%}" for t, p in predictions.get(i, []))
+            hit = bool(predictions.get(i)) and predictions[i][0][0] == orig
+            guess = ("✅ " if hit else "❌ ") + guess
+        rows.append(f'<tr style="background:{bg}"><td>{i}</td><td><b>{esc(orig)}</b></td><td>{esc(shown)}</td>'
+                    f"<td>{esc(label)}</td><td>{guess}</td></tr>")
+    if not rows:
+        rows.append('<tr><td colspan="5">No position was chosen this time: try another seed.</td></tr>')
+    head = ("<tr><th>position</th><th>original</th><th>model sees</th><th>what the recipe did</th>"
+            "<th>model's guess for the original</th></tr>")
+    sentence = " ".join(_chip(t, KIND_STYLE[int(k)][1]) for t, k in zip(corrupted, kinds))
+    return (f'<div style="{_CSS}">{sentence}</div>'
+            f'<table style="font-family:sans-serif;font-size:16px;border-collapse:collapse" border="1" '
+            f'cellpadding="6">{head}{"".join(rows)}</table>')
+
+
+def weights_table(weights, tokens: Sequence[str]):
+    """An attention matrix (T, T) as a DataFrame for CSV export, rows = queries, columns = keys."""
+    import pandas as pd
+
+    return pd.DataFrame(np.asarray(weights, float), index=list(tokens), columns=_labels(list(tokens), len(tokens)))
