@@ -405,18 +405,26 @@ class Seq2SeqModel:
         ids = v.encode(tokens)
         return tokens, [v.sos_id] + ids, ids + [v.eos_id]
 
+    def default_target(self, text: str) -> tuple[str, str]:
+        """(target sentence, where it came from): the corpus translation when the sentence is in the corpus,
+        else the model's own greedy translation."""
+        tokens, _ = self.task.check(text)
+        ref = self.task.reference(tokens)
+        if ref is not None:
+            return " ".join(ref), "the corpus translation"
+        return " ".join(greedy_decode(self, text).output), "the model's own translation"
+
     def trace(self, text: str, target: str | None = None):
         """Teacher-forced forward pass of one sentence with every intermediate.
 
-        Without ``target`` the model's own greedy translation is used as the target. Returns
-        (trace, source tokens incl. <eos>, decoder input tokens, expected output tokens, unknown words).
+        Without ``target``: :meth:`default_target`. Returns (trace, source tokens incl. <eos>, decoder input
+        tokens, expected output tokens, unknown words).
         """
         from tlviz import runtime
 
         tokens, src, unknown = self.source_ids(text)
         if target is None or not target.strip():
-            out = greedy_decode(self, text).output
-            target = " ".join(out)
+            target, _ = self.default_target(text)
         t_tokens, dec_in, dec_out = self.target_ids(target)
         with runtime.exclusive("Transformer forward pass"), torch.no_grad():
             _, trace = self.model(torch.tensor([src]), torch.tensor([dec_in]), return_trace=True)
@@ -431,6 +439,32 @@ def new_model(task, config: TransformerConfig | None = None, seed: int = 0, **ov
     cfg = config or TransformerConfig.small(len(task.src_vocab), len(task.tgt_vocab), **overrides)
     model = Transformer(cfg).eval()
     return Seq2SeqModel(model, task, name=f"untrained ({describe(cfg)})")
+
+
+def untrained(task_name: str, d_model: int = 64, n_heads: int = 4, d_k: int | None = None, n_layers: int = 2,
+              d_ff: int = 128, seed: int = 0) -> Seq2SeqModel:
+    """A shared, read-only untrained model with these hyperparameters (seeded: the same for every student)."""
+    from tlviz import models
+    from tlviz.data.parallel import get_task
+
+    task = get_task(task_name)
+    cfg = TransformerConfig.small(len(task.src_vocab), len(task.tgt_vocab), d_model=d_model, n_heads=n_heads,
+                                  d_k=d_k, n_layers=n_layers, d_ff=d_ff)
+    return models.cached(("transformer-untrained", task_name, describe(cfg), seed),
+                         lambda: new_model(task, cfg, seed=seed))
+
+
+def live_trainer(task_name: str, d_model: int = 64, n_heads: int = 4, d_k: int | None = None, n_layers: int = 2,
+                 d_ff: int = 128, steps: int = 400, seed: int = 0) -> Trainer:
+    """A fresh model of these hyperparameters and a trainer for it (the page's "train from scratch")."""
+    from tlviz.data.parallel import get_task
+
+    task = get_task(task_name)
+    cfg = TransformerConfig.small(len(task.src_vocab), len(task.tgt_vocab), d_model=d_model, n_heads=n_heads,
+                                  d_k=d_k, n_layers=n_layers, d_ff=d_ff)
+    sm = new_model(task, cfg, seed=seed)
+    sm.name = f"your live-trained model ({task.title})"
+    return Trainer(sm, TrainConfig(steps=int(steps), eval_every=max(10, int(steps) // 30), seed=seed))
 
 
 def describe(cfg: TransformerConfig) -> str:

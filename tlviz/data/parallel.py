@@ -171,6 +171,22 @@ class ParallelTask:
             words = [ch for w in words for ch in (w if w.isdigit() else [w])]
         return words
 
+    def reference(self, tokens: list[str]) -> list[str] | None:
+        """The corpus translation of a tokenised source sentence, or None when it is not in the corpus."""
+        if self.char_level:
+            return list(reversed(tokens))
+        table = getattr(self, "_refs", None)
+        if table is None:
+            table = {tuple(s): t for s, t in self.train + self.held_out}
+            object.__setattr__(self, "_refs", table)
+        return table.get(tuple(tokens))
+
+    def split_of(self, tokens: list[str]) -> str:
+        """"training", "held-out" or "new" for a tokenised source sentence."""
+        if any(s == tokens for s, _ in self.held_out):
+            return "held-out"
+        return "training" if any(s == tokens for s, _ in self.train) else "new"
+
     def check(self, text: str) -> tuple[list[str], list[str]]:
         """Tokens of ``text`` and the unknown ones; :class:`InputError` if it is empty or too long."""
         tokens = self.tokenize(text)
