@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tlviz.viz.core import _layout, image_with_overlay, matrix_heatmap
+from tlviz.viz.core import _layout, matrix_heatmap
 
 #: Anchors of the Inferno colour map (the overlay colours of :func:`tlviz.viz.core.image_with_overlay`).
 _INFERNO = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
@@ -51,11 +51,20 @@ def blend(pixels, heat, opacity: float = 0.6, size: int | None = None, normalise
     return ((1 - opacity) * base + opacity * colour).round().astype(np.uint8)
 
 
+#: Pictures with more pixels than this travel as JPEG (photo mosaics of 144 heads), smaller ones as exact PNG.
+JPEG_ABOVE = 300_000
+
+
 def png_uri(img: np.ndarray) -> str:
+    """A data URI of an RGB uint8 image: PNG (exact, small for silhouettes), or JPEG when it is large."""
     from PIL import Image
 
+    arr = np.asarray(img, dtype=np.uint8)
     buf = io.BytesIO()
-    Image.fromarray(np.asarray(img, dtype=np.uint8)).save(buf, format="PNG", optimize=False, compress_level=3)
+    if arr.shape[0] * arr.shape[1] > JPEG_ABOVE:
+        Image.fromarray(arr).save(buf, format="JPEG", quality=88)
+        return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    Image.fromarray(arr).save(buf, format="PNG", compress_level=3)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -84,13 +93,45 @@ def _image_figure(img: np.ndarray, title: str | None, height: int | None, x_tick
     return _layout(fig, title, height)
 
 
+def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title: str | None = None,
+                   query: tuple[int, int] | None = None, overlay_title: str = "attention", opacity: float = 0.55,
+                   height: int | None = 420):
+    """An RGB image (H, W, 3) with an optional (rows, cols) map over it, the patch grid and an outlined patch.
+
+    Like :func:`tlviz.viz.core.image_with_overlay` (same Inferno overlay), but the picture travels as one PNG
+    instead of H x W x 3 JSON numbers, and its pixel edges sit on whole coordinates, so patch lines and overlay
+    cells line up exactly with the pixels, even on a 28 px silhouette.
+    """
+    import plotly.graph_objects as go
+
+    img = np.asarray(pixels, dtype=np.uint8)
+    h, w = img.shape[:2]
+    fig = go.Figure(go.Image(source=png_uri(img), x0=0.5, y0=0.5, dx=1, dy=1, hoverinfo="skip"))
+    if heat is not None:
+        ov = np.asarray(heat, dtype=float)
+        rows, cols = ov.shape
+        cell = np.array([[f"patch ({r},{c})" for c in range(cols)] for r in range(rows)], dtype=object)
+        fig.add_trace(go.Heatmap(z=ov, x0=w / cols / 2, dx=w / cols, y0=h / rows / 2, dy=h / rows,
+                                 colorscale="Inferno", opacity=opacity, customdata=cell,
+                                 colorbar=dict(title=overlay_title, thickness=12),
+                                 hovertemplate=f"%{{customdata}}<br>{overlay_title} %{{z:.3f}}<extra></extra>"))
+    if grid is not None:
+        rows, cols = grid
+        for r in range(1, rows):
+            fig.add_shape(type="line", x0=0, x1=w, y0=r * h / rows, y1=r * h / rows, line=dict(color="white", width=1))
+        for c in range(1, cols):
+            fig.add_shape(type="line", x0=c * w / cols, x1=c * w / cols, y0=0, y1=h, line=dict(color="white", width=1))
+        if query is not None:
+            _outline(fig, img, grid, query)
+    fig.update_xaxes(visible=False, range=[0, w])
+    fig.update_yaxes(visible=False, range=[h, 0], scaleanchor="x")
+    return _layout(fig, title, height)
+
+
 def patch_grid(pixels, grid: tuple[int, int], title: str | None = None, highlight: tuple[int, int] | None = None,
                height: int | None = 420):
     """The image with the patch grid drawn over it; ``highlight`` (row, col) outlines one patch."""
-    fig = image_with_overlay(pixels, None, title=title, grid=grid, height=height)
-    if highlight is not None:
-        _outline(fig, pixels, grid, highlight)
-    return fig
+    return overlay_figure(pixels, None, grid, title, query=highlight, height=height)
 
 
 def _outline(fig, pixels, grid, cell, color: str = "#00e5ff"):
@@ -175,12 +216,13 @@ def position_similarity_grid(sim, title: str | None = None, height: int | None =
     return _layout(fig, title or "Position-embedding similarity", height or 640)
 
 
-def head_mosaic(cls_maps, pixels, title: str | None = None, tile: int = 84, opacity: float = 0.65,
+def head_mosaic(cls_maps, pixels, title: str | None = None, tile: int | None = None, opacity: float = 0.65,
                 max_layers: int = 12, max_heads: int = 12):
     """The class token's attention (layers, heads, rows, cols) over the image, one thumbnail per layer and head,
     each scaled to its own maximum."""
     maps = np.asarray(cls_maps, dtype=float)[:max_layers, :max_heads]
     L, H = maps.shape[:2]
+    tile = tile or (84 if H <= 6 else 64)
     tiles = np.stack([np.stack([blend(pixels, maps[l, h], opacity, tile) for h in range(H)]) for l in range(L)])
     img = mosaic(tiles, gap=4)
     step = tile + 4
@@ -193,10 +235,7 @@ def head_mosaic(cls_maps, pixels, title: str | None = None, tile: int = 84, opac
 def attention_overlay(pixels, heat, grid: tuple[int, int], title: str | None = None, query: tuple[int, int] |
                       None = None, overlay_title: str = "attention", height: int | None = 420):
     """One (rows, cols) attention map over the image with the patch grid; ``query`` outlines the attending patch."""
-    fig = image_with_overlay(pixels, heat, title=title, grid=grid, height=height, overlay_title=overlay_title)
-    if query is not None:
-        _outline(fig, pixels, grid, query)
-    return fig
+    return overlay_figure(pixels, heat, grid, title, query=query, overlay_title=overlay_title, height=height)
 
 
 def attribution_overlay(pixels, heat, title: str | None = None, cells: int = 56, height: int | None = 420,
@@ -208,7 +247,7 @@ def attribution_overlay(pixels, heat, title: str | None = None, cells: int = 56,
     ys = np.linspace(0, h.shape[0], n + 1).astype(int)
     xs = np.linspace(0, h.shape[1], n + 1).astype(int)
     pooled = np.array([[h[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].mean() for j in range(n)] for i in range(n)])
-    return image_with_overlay(pixels, pooled, title=title, height=height, overlay_title=overlay_title)
+    return overlay_figure(pixels, pooled, None, title, overlay_title=overlay_title, height=height)
 
 
 def layer_labels(n: int) -> Sequence[str]:
