@@ -83,8 +83,9 @@ with ui.guard("the attention views"):
     label = f"layer {layer + 1}, " + ("heads averaged" if avg else f"head {head + 1}")
     left, right = st.columns(2)
     with left:
-        ui.figure(attention_heatmap(shown.weights[layer, h], vb.safe_labels(shown.tokens),
-                                    vb.safe_labels(shown.tokens), title=label), "bert_heatmap",
+        ui.figure(vb.all_ticks(attention_heatmap(shown.weights[layer, h], vb.safe_labels(shown.tokens),
+                                                 vb.safe_labels(shown.tokens), title=label,
+                                                 height=max(420, 22 * len(shown.tokens) + 170))), "bert_heatmap",
                   "Row = the token attending (query), column = the token attended to (key); each row sums to 1"
                   + (" (renormalised after hiding [CLS]/[SEP])." if hide else "."))
     with right:
@@ -128,15 +129,15 @@ with ui.guard("the attribution"):
         a, b = st.columns(2)
         with a:
             ui.figure(vb.attribution_bars(att.tokens, att.scores, att.target,
-                                          title=f"Integrated gradients for '{vb.esc(att.target)}' "
+                                          title=f"IG for '{vb.esc(att.target)}' "
                                                 f"({att.probability:.0%})"), "bert_ig",
                       f"captum LayerIntegratedGradients on the embeddings, from an all-[PAD] baseline; blue pushed "
                       f"towards the prediction, red against. Completeness gap {att.delta:.1e}.")
         with b:
             row = trace.weights[:, :, att.position].mean(axis=(0, 1))  # (T,): the [MASK] row, all layers/heads
-            ui.figure(vb.attribution_bars(trace.tokens, row, "attention", title="Attention from the [MASK] "
-                                          "(all layers and heads averaged)"), "bert_ig_att",
-                      "Where the [MASK] looked. Often not where the attribution is: attention ≠ explanation.")
+            ui.figure(vb.attribution_bars(trace.tokens, row, "attention", title="Attention from the [MASK]"),
+                      "bert_ig_att",
+                      "Where the [MASK] looked, averaged over all layers and heads. Often not where the attribution is: attention ≠ explanation.")
     else:
         st.info("Attribution explains a prediction: use a model with an MLM head and a [MASK] in the sentence.")
 

@@ -484,6 +484,7 @@ def masking_recipe(bm: BertModel, text: str, seed: int = 0, rate: float = 0.15, 
     enc = _encode(bm, text)
     ids = enc["input_ids"]  # (1, T)
     tok = bm.tokenizer
+    # [CLS], [SEP] and any [MASK] the student typed are never chosen
     special = torch.tensor([[int(i) in set(tok.all_special_ids) for i in ids[0]]])
     gen = torch.Generator().manual_seed(int(seed))
     masked, labels, kinds = mlm_mask(ids, special, tok.mask_token_id, len(tok), gen, rate=rate)

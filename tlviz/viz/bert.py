@@ -82,11 +82,11 @@ def head_view(weights, tokens: Sequence[str], heads: Sequence[int] | None = None
     if query is not None and 0 <= query < T:
         fig.add_shape(type="rect", x0=-0.6, x1=-0.02, y0=query - 0.45, y1=query + 0.45,
                       line=dict(width=0), fillcolor="rgba(255,215,0,0.35)", layer="below")
-    fig.update_xaxes(visible=False, range=[-0.75, 1.75])
-    fig.update_yaxes(visible=False, range=[T - 0.5, -0.8])
-    fig.add_annotation(x=0, y=-0.8, text="query (attending)", showarrow=False, xanchor="right", yanchor="bottom")
-    fig.add_annotation(x=1, y=-0.8, text="key (attended to)", showarrow=False, xanchor="left", yanchor="bottom")
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title=esc(layer_name)))
+    fig.update_xaxes(visible=False, range=[-0.8, 1.8])
+    fig.update_yaxes(visible=False, range=[T - 0.5, -1.2])
+    fig.add_annotation(x=0, y=-1.1, text="query (attending)", showarrow=False, xanchor="center", yanchor="bottom")
+    fig.add_annotation(x=1, y=-1.1, text="key (attended to)", showarrow=False, xanchor="center", yanchor="bottom")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=0.0, x=0, title=esc(layer_name)))
     return _layout(fig, title, height=max(300, 24 * T + 120))
 
 
@@ -226,7 +226,7 @@ def masking_html(tokens: Sequence[str], corrupted: Sequence[str], kinds,
         else:
             guess = ", ".join(f"{esc(t)} {p:.0%}" for t, p in predictions.get(i, []))
             hit = bool(predictions.get(i)) and predictions[i][0][0] == orig
-            guess = ("✅ " if hit else "❌ ") + guess
+            guess = ("✓ " if hit else "✗ ") + guess
         rows.append(f'<tr style="background:{bg}"><td>{i}</td><td><b>{esc(orig)}</b></td><td>{esc(shown)}</td>'
                     f"<td>{esc(label)}</td><td>{guess}</td></tr>")
     if not rows:
@@ -244,3 +244,11 @@ def weights_table(weights, tokens: Sequence[str]):
     import pandas as pd
 
     return pd.DataFrame(np.asarray(weights, float), index=list(tokens), columns=_labels(list(tokens), len(tokens)))
+
+
+def all_ticks(fig):
+    """Label every row and column of a token heatmap (plotly skips category ticks when it thinks them crowded)."""
+    for axis, key in ((fig.update_xaxes, "x"), (fig.update_yaxes, "y")):
+        labels = list(getattr(fig.data[-1], key))
+        axis(tickmode="array", tickvals=labels, ticktext=labels, tickfont=dict(size=12 if len(labels) > 24 else 14))
+    return fig
