@@ -1,0 +1,325 @@
+"""tlviz.transfer: freeze plans, BatchNorm policy, the feature cache's exactness, curve metrics, the trainer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tlviz import transfer as T
+from tlviz.data.images import ImageDataset
+from tlviz.errors import InputError
+
+
+def tiny_model(arch: str = "test_efficientnet", classes: int = 3, seed: int = 0) -> T.TransferModel:
+    import timm
+
+    torch.manual_seed(seed)
+    model = timm.create_model(arch, pretrained=False, num_classes=classes)
+    return T.from_module(model, [f"c{i}" for i in range(classes)], input_size=32, arch=arch)
+
+
+def tiny_data(n_per_class: int = 8, classes: int = 3, size: int = 32, seed: int = 0) -> T.LabData:
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for c in range(classes):
+        base = np.zeros((size, size), np.uint8)
+        base[:, c * size // classes:(c + 1) * size // classes] = 220  # a class-dependent stripe
+        for _ in range(n_per_class):
+            images.append(np.clip(base + rng.integers(0, 40, (size, size)), 0, 255).astype(np.uint8))
+            labels.append(c)
+    ds = ImageDataset("stripes", np.stack(images), np.array(labels), tuple(f"c{i}" for i in range(classes)))
+    return T.prepare(ds, size, train_per_class=None, val_per_class=None, val_fraction=0.25, seed=seed)
+
+
+def expected_trainable(tm: T.TransferModel, plan) -> set[str]:
+    names = set()
+    for trains, group in zip(plan, tm._stage_params):
+        if trains:
+            names |= {n for n, _ in group}
+    return names
+
+
+# ----------------------------------------------------------------------------------------------- structure
+
+@pytest.mark.parametrize("arch", ["test_efficientnet", "test_resnet", "mobilenetv3_small_050"])
+def test_stages_compose_to_the_model_and_partition_parameters(arch):
+    tm = tiny_model(arch)
+    tm.model.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(tm.forward_from(x, 0), tm.model(x))
+        mid = tm.forward_from(x, 0, 2)
+        torch.testing.assert_close(tm.forward_from(mid, 2), tm.model(x))
+    owned = [n for group in tm._stage_params for n, _ in group]
+    assert sorted(owned) == sorted(n for n, _ in tm.model.named_parameters())  # each parameter exactly once
+    assert sum(tm.stage_param_counts()) == sum(p.numel() for p in tm.model.parameters())
+    assert tm.stages[-1].new and tm.stages[-1].name == "classifier"
+
+
+def test_plan_for_strategies():
+    assert T.plan_for("feature_extraction", 5) == (False, False, False, False, True)
+    assert T.plan_for("finetune_last", 5, 2) == (False, False, True, True, True)
+    assert T.plan_for("full", 4) == T.plan_for("scratch", 4) == (True,) * 4
+    assert T.plan_for("finetune_last", 3, 99) == (True, True, True)
+    with pytest.raises(InputError):
+        T.plan_for("magic", 3)
+
+
+@pytest.mark.parametrize("strategy,k", [("feature_extraction", 0), ("finetune_last", 1), ("finetune_last", 3),
+                                        ("full", 0)])
+def test_freezing_leaves_exactly_the_intended_parameters_trainable(strategy, k):
+    tm = tiny_model()
+    plan = T.plan_for(strategy, len(tm.stages), k)
+    T.apply_plan(tm, plan)
+    assert tm.trainable_names() == expected_trainable(tm, plan)
+    if strategy == "feature_extraction":
+        assert tm.trainable_names() == {"classifier.weight", "classifier.bias"}
+
+
+def test_default_backbone_blocks_and_freezing():
+    tm = T.build(num_classes=4, labels=list("abcd"), input_size=64)
+    assert tm.arch == "tf_efficientnet_lite0"
+    assert tm.stage_names[0] == "stem" and tm.stage_names[-2] == "block 7 + head conv"
+    T.apply_plan(tm, T.plan_for("finetune_last", len(tm.stages), 1))
+    assert tm.trainable_names() == {n for n, _ in tm.model.named_parameters()
+                                    if n.startswith(("blocks.6.", "conv_head.", "bn2.", "classifier."))}
+    # Pretrained weights really came over (not a random init): same as the packaged model's.
+    from tlviz import cnn
+
+    shared = cnn.load().model
+    torch.testing.assert_close(tm.model.conv_stem.weight, shared.conv_stem.weight)
+    assert not any(p.requires_grad for p in shared.parameters())  # the shared model stays read-only
+    scratch = T.build(num_classes=4, labels=list("abcd"), pretrained=False)
+    assert not torch.allclose(scratch.model.conv_stem.weight, shared.conv_stem.weight)
+
+
+def test_batchnorm_policy_frozen_stats_stay_trainable_stats_move():
+    tm = tiny_model()
+    data = tiny_data()
+    plan = T.plan_for("finetune_last", len(tm.stages), 1)
+    frozen_bn = tm.model.bn1.running_mean.clone()
+    last = tm.stages[-2].modules[0]
+    last_bn = [m for m in tm.model.get_submodule(last).modules() if isinstance(m, torch.nn.BatchNorm2d)][0]
+    before = last_bn.running_mean.clone()
+    T.train(tm, data, plan, T.TrainConfig.tiny())
+    torch.testing.assert_close(tm.model.bn1.running_mean, frozen_bn, rtol=0, atol=0)
+    assert not torch.allclose(last_bn.running_mean, before)
+
+
+def test_param_groups_discriminative_rates():
+    tm = tiny_model()
+    plan = T.plan_for("finetune_last", len(tm.stages), 2)
+    groups, info = T.param_groups(tm, plan, lr=1e-2, backbone_lr_factor=0.1)
+    assert [g["lr"] for g in groups] == [1e-2, pytest.approx(1e-3)]
+    assert info[0].stages == ("classifier",) and len(info[1].stages) == 2
+    assert sum(i.params for i in info) == sum(p.numel() for n, p in tm.model.named_parameters()
+                                              if n in expected_trainable(tm, plan))
+    tm.pretrained = False
+    groups, info = T.param_groups(tm, T.plan_for("scratch", len(tm.stages)), lr=1e-2)
+    assert len(groups) == 1 and groups[0]["lr"] == 1e-2
+
+
+# ----------------------------------------------------------------------------------------------- the cache
+
+def test_cached_path_gives_same_gradients_as_plain_path():
+    tm = tiny_model()
+    plan = T.plan_for("finetune_last", len(tm.stages), 2)
+    T.apply_plan(tm, plan)
+    tm.set_mode(plan, True)
+    p = T.frozen_prefix(plan)
+    assert p == len(tm.stages) - 3
+    data = tiny_data()
+    x, y = tm.normalise(data.x_train[:6]), data.y_train[:6]
+    grads = []
+    for cached in (False, True):
+        tm.model.zero_grad()
+        if cached:
+            with torch.no_grad():
+                feats = tm.forward_from(x, 0, p)
+            out = tm.forward_from(feats, p)
+        else:
+            out = tm.forward_from(x, 0)
+        loss = torch.nn.functional.cross_entropy(out, y)
+        loss.backward()
+        grads.append((float(loss.detach()), {n: q.grad.clone() for n, q in tm.model.named_parameters() if q.grad is not None}))
+    (l0, g0), (l1, g1) = grads
+    assert l0 == pytest.approx(l1, rel=1e-6)
+    assert g0.keys() == g1.keys() == tm.trainable_names()
+    for n in g0:
+        torch.testing.assert_close(g0[n], g1[n], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("strategy,k", [("feature_extraction", 0), ("finetune_last", 2)])
+def test_cached_training_equals_plain_training(strategy, k):
+    data = tiny_data()
+    runs = []
+    for cache in (False, True):
+        tm = tiny_model(seed=1)
+        plan = T.plan_for(strategy, len(tm.stages), k)
+        hist = T.train(tm, data, plan, T.TrainConfig(epochs=2, batch_size=5, lr=1e-2, patience=None, cache=cache))
+        assert hist.cached is cache
+        runs.append((hist, tm))
+    (h0, m0), (h1, m1) = runs
+    np.testing.assert_allclose(h0.batch_losses, h1.batch_losses, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose([e.val_loss for e in h0.epochs], [e.val_loss for e in h1.epochs], rtol=1e-4)
+    for (n, a), (_, b) in zip(m0.model.state_dict().items(), m1.model.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=n)
+
+
+def test_augmentation_or_no_frozen_prefix_disables_cache():
+    data = tiny_data()
+    tm = tiny_model()
+    h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
+                T.TrainConfig(epochs=1, batch_size=8, augment=True, patience=None))
+    assert not h.cached and h.frozen_prefix == len(tm.stages) - 1
+    h = T.train(tm, data, T.plan_for("full", len(tm.stages)), T.TrainConfig.tiny())
+    assert not h.cached and h.frozen_prefix == 0
+
+
+# ----------------------------------------------------------------------------------------------- trainer
+
+def test_stop_flag_keeps_finished_epochs():
+    data = tiny_data()
+    tm = tiny_model()
+    steps_per_epoch = math.ceil(len(data.y_train) / 8)
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] > steps_per_epoch * 2 + 1  # stop in the middle of epoch 3
+
+    epochs_seen = []
+    h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
+                T.TrainConfig(epochs=10, batch_size=8, patience=None),
+                on_epoch=lambda rec, hist: epochs_seen.append(rec.epoch), should_stop=should_stop)
+    assert h.stopped_by_user and [e.epoch for e in h.epochs] == [1, 2] == epochs_seen
+    assert len(h.batch_losses) == steps_per_epoch * 2 + 1
+
+
+def test_early_stopping_restores_best_epoch():
+    # Validation labels unrelated to the images: the better the model fits training, the worse validation gets.
+    data = tiny_data(n_per_class=12)
+    g = torch.Generator().manual_seed(3)
+    data.y_val = torch.randint(0, 3, data.y_val.shape, generator=g)
+    tm = tiny_model()
+    h = T.train(tm, data, T.plan_for("finetune_last", len(tm.stages), 1),
+                T.TrainConfig(epochs=30, batch_size=8, lr=3e-2, patience=2))
+    assert h.stopped_early and len(h.epochs) < 30
+    best = min(e.val_loss for e in h.epochs)
+    assert h.epochs[h.best_epoch - 1].val_loss == best
+    loss, _, _ = T.evaluate(tm, data.x_val, data.y_val)
+    assert loss == pytest.approx(best, rel=1e-4)  # the best epoch's weights are back
+
+
+def test_bad_training_inputs():
+    tm = tiny_model()
+    data = tiny_data()
+    with pytest.raises(InputError):
+        T.apply_plan(tm, (False,) * len(tm.stages))
+    with pytest.raises(InputError):
+        T.train(tm, data, T.plan_for("full", len(tm.stages)), T.TrainConfig(epochs=0))
+    with pytest.raises(InputError):
+        T.train(tiny_model(classes=4), data, (True,) * len(tm.stages))
+
+
+def test_short_run_on_default_data_beats_chance():
+    from tlviz.data.images import animal_mnist
+
+    ds = animal_mnist()
+    data = T.prepare(ds, 64, train_per_class=30, val_per_class=10)
+    assert [c[1:] for c in data.counts()] == [(30, 10)] * 10
+    tm = T.build(num_classes=10, labels=ds.classes, input_size=64)
+    h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
+                T.TrainConfig(epochs=6, patience=None))
+    assert h.cached and h.epochs[-1].val_acc > 0.3  # chance is 0.1
+    res = T.results(tm, data)
+    assert res.confusion.sum() == len(data.y_val) and res.accuracy == pytest.approx(h.epochs[-1].val_acc)
+    assert np.trace(res.confusion) / res.confusion.sum() == pytest.approx(res.accuracy)
+    wrong = res.misclassified
+    assert np.all(res.predictions[wrong] != data.y_val.numpy()[wrong])
+
+
+# ----------------------------------------------------------------------------------------------- metrics
+
+def test_curve_metrics_recovers_known_start_slope_asymptote():
+    steps = np.arange(1, 25)
+    start, rate, level = 0.3, 0.05, 0.8
+    values = np.minimum(start + rate * (steps - 1), level)  # linear rise over the first 11 steps, then flat
+    m = T.curve_metrics(steps, values)
+    assert m.start == pytest.approx(start) and m.slope == pytest.approx(rate) and m.asymptote == pytest.approx(level)
+    # A loss curve falling at the same rate: slope positive as it improves.
+    loss = np.maximum(2.0 - 0.1 * (steps - 1), 0.9)
+    m = T.curve_metrics(steps, loss, higher_is_better=False)
+    assert (m.start, m.slope, m.asymptote) == (pytest.approx(2.0), pytest.approx(0.1), pytest.approx(0.9))
+    # Unsorted input gives the same answer; steps need not start at 1 nor be unit-spaced.
+    perm = np.random.default_rng(0).permutation(len(steps))
+    assert T.curve_metrics(steps[perm], values[perm]) == T.curve_metrics(steps, values)
+    m = T.curve_metrics(steps * 10, values)
+    assert m.slope == pytest.approx(rate / 10)
+
+
+def test_curve_metrics_on_noisy_exponential_curves():
+    rng = np.random.default_rng(1)
+    steps = np.arange(1, 41)
+    a, s, tau = 0.9, 0.2, 4.0
+    values = a - (a - s) * np.exp(-(steps - 1) / tau) + rng.normal(0, 0.005, steps.size)
+    m = T.curve_metrics(steps, values)
+    assert m.start == pytest.approx(s, abs=0.02) and m.asymptote == pytest.approx(a, abs=0.01)
+    assert m.slope > 0
+    # A transferred curve (higher start, faster, higher level) wins on all three measures.
+    better = T.curve_metrics(steps, 0.95 - 0.45 * np.exp(-(steps - 1) / 2.0))
+    assert better.start > m.start and better.slope > m.slope and better.asymptote > m.asymptote
+
+
+def test_curve_metrics_edge_cases():
+    m = T.curve_metrics([1], [0.5])
+    assert m.start == m.asymptote == 0.5 and math.isnan(m.slope)
+    flat = T.curve_metrics([1, 2, 3, 4], [0.5, 0.5, 0.5, 0.5])
+    assert flat.slope == 0 and flat.start == flat.asymptote == 0.5
+    worse = T.curve_metrics([0, 1, 2, 3], [0.6, 0.5, 0.4, 0.3])  # gets worse: negative slope
+    assert worse.slope == pytest.approx(-0.1)
+    with pytest.raises(InputError):
+        T.curve_metrics([], [])
+    with pytest.raises(InputError):
+        T.curve_metrics([1, 2], [0.1])
+    with pytest.raises(InputError):
+        T.curve_metrics([1, 2], [0.1, float("nan")])
+
+
+# ----------------------------------------------------------------------------------------------- results, export
+
+def test_export_checkpoint_loads_back_with_cnn_load(tmp_path):
+    from tlviz import checkpoints, cnn
+
+    tm = tiny_model()
+    data = tiny_data()
+    T.train(tm, data, T.plan_for("full", len(tm.stages)), T.TrainConfig.tiny())
+    path = T.export_checkpoint(tm, tmp_path / "run.safetensors", name="tiny run", metrics={"val_acc": 0.5})
+    meta = checkpoints.read_meta(path)
+    assert set(meta.config) >= {"arch", "num_classes", "input_size", "mean", "std", "crop_pct"}
+    assert meta.extra["labels"] == ["c0", "c1", "c2"]
+    handle = cnn.load(str(path))
+    assert handle.labels == ["c0", "c1", "c2"] and handle.input_size == 32
+    x = tm.normalise(data.x_val)
+    with torch.no_grad():
+        torch.testing.assert_close(handle.model(x), tm.model.eval()(x))
+    assert T.export_bytes(tm)[:8] != b""
+
+
+def test_grad_cam_maps_on_validation_images():
+    tm = tiny_model()
+    data = tiny_data()
+    layer, name = T.cam_layer(tm)
+    assert name in tm.stage_names[:-1]
+    maps = T.grad_cam_maps(tm, data, [0, 1, 2])
+    assert maps.shape == (3, 32, 32) and maps.min() >= 0 and maps.max() <= 1 and maps.max() > 0
+
+
+def test_history_csv():
+    h = T.History(epochs=[T.EpochRecord(1, 1.0, 0.5, 1.1, 0.4, 0.2), T.EpochRecord(2, 0.8, 0.6, 0.9, 0.5, 0.2)])
+    text = T.history_csv({'run "a"': h})
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("run,epoch") and len(lines) == 3 and lines[2].startswith("\"run 'a'\",2,")
