@@ -96,7 +96,7 @@ with tabs[2]:
                     max_value=3000, step=50)
     start = c[1].button("▶ Train from scratch", type="primary")
     go_on = c[2].button("⏩ Continue", disabled=live is None or live.history.finished)
-    c[3].button("⏹ Stop (keeps what was learnt)", disabled=live is None)
+    c[3].button("⏹ Stop (keeps what was learnt)", disabled=live is None and not start)
     bar, curves = st.empty(), st.empty()
     with ui.guard("training"):
         if start:
