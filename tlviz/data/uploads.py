@@ -187,14 +187,15 @@ def from_zip(data: bytes, name: str = "Your images") -> UploadResult:
             skipped_other += 1
     if skipped_other:
         notes.append(f"Skipped {skipped_other} file(s) that are not images (by their extension).")
+    loose = [p for p, _ in entries if len(p.parts) < 2]
+    if loose:
+        notes.append(f"Skipped {len(loose)} image(s) not inside a class folder (e.g. '{loose[0]}').")
+        entries = [(p, i) for p, i in entries if len(p.parts) >= 2]
     # Unwrap one common top folder ("animals/cats/1.jpg" -> "cats/1.jpg"), dir entries alike.
     while entries and all(len(p.parts) >= 3 for p, _ in entries) and len({p.parts[0] for p, _ in entries}) == 1:
         top = entries[0][0].parts[0]
         entries = [(PurePosixPath(*p.parts[1:]), i) for p, i in entries]
         dirs = [PurePosixPath(*d.parts[1:]) for d in dirs if len(d.parts) >= 2 and d.parts[0] == top]
-    loose = [p for p, _ in entries if len(p.parts) < 2]
-    if loose:
-        notes.append(f"Skipped {len(loose)} image(s) not inside a class folder (e.g. '{loose[0]}').")
     names = sorted({d.parts[0] for d in dirs if d.parts} | {p.parts[0] for p, _ in entries if len(p.parts) >= 2})
     if not names:
         raise InputError("The zip has no class folders with images. Put each class's images in its own folder "
