@@ -786,3 +786,131 @@ def history_csv(runs: dict[str, History]) -> str:
             lines.append(f"{safe},{e.epoch},{e.train_loss:.6f},{e.train_acc:.6f},{e.val_loss:.6f},"
                          f"{e.val_acc:.6f},{e.seconds:.3f}")
     return "\n".join(lines) + "\n"
+
+
+# ============================================================================================ the lab's runs
+
+def stage_lrs(tm: TransferModel, plan: Sequence[bool], lr: float, backbone_lr_factor: float) -> list[float | None]:
+    """The learning rate each stage trains with (None = frozen), as :func:`param_groups` assigns them."""
+    return [None if not trains else (lr if (st.new or not tm.pretrained) else lr * backbone_lr_factor)
+            for st, trains in zip(tm.stages, plan)]
+
+
+@dataclass
+class Run:
+    """One training run of a session: what was trained and how, its history, and (for recent runs) the model."""
+
+    id: int
+    name: str
+    strategy: str
+    arch: str
+    pretrained: bool
+    trainable: tuple[str, ...]  # names of the stages that trained
+    trainable_params: int
+    total_params: int
+    groups: list[ParamGroupInfo]
+    config: TrainConfig
+    data_name: str
+    input_size: int
+    history: History = field(default_factory=History)
+    status: str = "running"  # running | finished | early-stopped | stopped
+    prediction: str | None = None
+    results: Results | None = None
+    model: TransferModel | None = None  # dropped for older runs to bound a session's memory
+    data: LabData | None = None  # the images it was trained and validated on (shared, read-only)
+
+    def summary(self) -> dict:
+        h = self.history
+        best = max((e.val_acc for e in h.epochs), default=float("nan"))
+        per_epoch = float(np.mean([e.seconds for e in h.epochs])) if h.epochs else float("nan")
+        return {"run": self.name, "strategy": self.strategy, "backbone": self.arch + ("" if self.pretrained else
+                                                                                       " (random init)"),
+                "trainable params": self.trainable_params, "epochs": len(h.epochs),
+                "final val acc": h.epochs[-1].val_acc if h.epochs else float("nan"), "best val acc": best,
+                "s / epoch": per_epoch, "feature cache": f"yes ({h.cache_seconds:.1f} s once)" if h.cached else "no",
+                "status": self.status}
+
+
+def new_run(run_id: int, tm: TransferModel, plan: Sequence[bool], config: TrainConfig, strategy: str,
+            data: LabData, name: str = "", prediction: str | None = None) -> Run:
+    """Describe a run before it trains (so a page can keep it even if training is interrupted)."""
+    apply_plan(tm, plan)
+    _, groups = param_groups(tm, plan, config.lr, config.backbone_lr_factor)
+    trainable = tuple(s.name for s, t in zip(tm.stages, plan) if t)
+    label = name or f"#{run_id} {strategy.replace('_', ' ')}" + (
+        f" (last {len(trainable) - 1})" if strategy == "finetune_last" else "")
+    return Run(run_id, label, strategy, tm.arch, tm.pretrained, trainable,
+               sum(p.numel() for p in tm.model.parameters() if p.requires_grad),
+               sum(p.numel() for p in tm.model.parameters()), groups, config, data.name, tm.input_size,
+               prediction=prediction, model=tm, data=data)
+
+
+def finish_run(run: Run, interrupted: bool = False) -> Run:
+    """Status and validation results once training has ended (normally, early, or by the student's stop;
+    ``interrupted`` when the trainer never returned, e.g. the page was rerun by a stop button)."""
+    h = run.history
+    if interrupted:
+        h.stopped_by_user = True
+    run.status = "stopped" if h.stopped_by_user else "early-stopped" if h.stopped_early else "finished"
+    if run.model is not None and run.data is not None and h.epochs:
+        run.results = results(run.model, run.data)
+    return run
+
+
+#: The packaged image sets the lab offers, by the name the page shows.
+PACKAGED = {"Animal-MNIST (10 animals)": "animal_mnist", "Digits 0-9 (scikit-learn)": "digits"}
+
+
+def packaged_data(name: str, input_size: int = 64, train_per_class: int = 60, val_per_class: int = 20) -> LabData:
+    """A packaged set, split and resized once per process (shared by every session, read-only)."""
+    from tlviz import models
+    from tlviz.data import images
+
+    if name not in PACKAGED:
+        raise InputError(f"No packaged image set called '{name}'.")
+    key = ("transfer-data", name, int(input_size), int(train_per_class), int(val_per_class))
+    return models.cached(key, lambda: prepare(getattr(images, PACKAGED[name])(), input_size, train_per_class,
+                                              val_per_class))
+
+
+def structure(backbone: str | None = None, num_classes: int = 10) -> tuple[list[str], list[int], list[bool]]:
+    """(stage names, parameter counts, new-classifier flags) of a backbone, for the block picture."""
+    from tlviz import models
+
+    def make():
+        tm = build(backbone, num_classes, pretrained=False)
+        return tm.stage_names, tm.stage_param_counts(), [s.new for s in tm.stages]
+    return models.cached(("transfer-structure", backbone or "", int(num_classes)), make)
+
+
+def cam_examples(data: LabData, n: int = 6, seed: int = 0) -> list[int]:
+    """``n`` validation images spread over the classes (one per class first), seeded."""
+    rng = np.random.default_rng(seed)
+    y = data.y_val.numpy()
+    picks: list[int] = []
+    for c in range(len(data.classes)):
+        idx = np.flatnonzero(y == c)
+        if len(idx):
+            picks.append(int(rng.choice(idx)))
+    rng.shuffle(picks)
+    return picks[:n]
+
+
+def prediction_reveal(runs: Sequence[Run]) -> str | None:
+    """Check the student's prediction ("higher / about the same / lower than from scratch") against the starts
+    of the latest predicted run and a from-scratch run."""
+    predicted = [r for r in runs if r.prediction and r.history.epochs]
+    if not predicted:
+        return None
+    run = predicted[-1]
+    scratch = [r for r in runs if r.strategy == "scratch" and r.history.epochs and r is not run]
+    if run.strategy == "scratch":
+        return f"You predicted before {run.name}; compare it with a transfer run to check your prediction."
+    if not scratch:
+        return (f"You predicted that {run.name} would start {run.prediction} than from scratch. Train a "
+                "from-scratch run to check.")
+    a, b = run.history.epochs[0].val_acc, scratch[-1].history.epochs[0].val_acc
+    actual = "about the same" if abs(a - b) < 0.03 else "higher" if a > b else "lower"
+    verdict = "✅ right" if actual == run.prediction else "❌ not this time"
+    return (f"You predicted that {run.name} would start **{run.prediction}** than from scratch. Measured after "
+            f"epoch 1: {a:.1%} vs {b:.1%} ({scratch[-1].name}), so **{actual}**: {verdict}.")

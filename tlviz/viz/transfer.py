@@ -1,0 +1,142 @@
+"""Figures of the transfer-learning lab: the network's blocks (frozen or trainable), training curves with the three
+benefits of transfer marked on them, their side-by-side comparison, confusion matrices and per-class accuracy.
+
+Pure builders: numpy arrays, numbers and labels in, ``go.Figure`` out (never a model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from tlviz.viz.core import FONT, RUN_COLORS, _layout
+
+TRAINABLE_COLOR = "#1f77b4"
+NEW_COLOR = "#ff7f0e"
+FROZEN_COLOR = "#bdbdbd"
+
+
+def _fmt_params(n: int) -> str:
+    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
+
+
+def block_diagram(names: Sequence[str], params: Sequence[int], trainable: Sequence[bool],
+                  lrs: Sequence[float | None] | None = None, new: Sequence[bool] | None = None,
+                  title: str | None = None):
+    """The network's blocks left (input) to right (output) as bars of their parameter counts (log scale):
+    blue = pretrained and trainable, orange = the new classifier, grey = frozen. Labels give each block's
+    trainable parameters and learning rate."""
+    import plotly.graph_objects as go
+
+    new = list(new) if new is not None else [False] * (len(names) - 1) + [True]
+    colors = [FROZEN_COLOR if not t else NEW_COLOR if nw else TRAINABLE_COLOR for t, nw in zip(trainable, new)]
+    text = []
+    for i, (p, t) in enumerate(zip(params, trainable)):
+        lr = lrs[i] if lrs is not None else None
+        text.append(f"{_fmt_params(p)}<br>{'lr ' + format(lr, '.0e') if (t and lr) else ('trains' if t else '🔒 frozen')}")
+    fig = go.Figure(go.Bar(x=list(names), y=[max(1, int(p)) for p in params], marker_color=colors, text=text,
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>"))
+    fig.update_yaxes(type="log", title="parameters (log scale)")
+    fig.update_xaxes(title="input → … → output", type="category")
+    trainable_total = sum(int(p) for p, t in zip(params, trainable) if t)
+    total = sum(int(p) for p in params)
+    head = title or f"Trainable: {_fmt_params(trainable_total)} of {_fmt_params(total)} parameters " \
+                    f"({trainable_total / max(1, total):.1%})"
+    return _layout(fig, head, height=360, showlegend=False)
+
+
+def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]], y_title: str = "validation accuracy",
+                    metrics: Mapping[str, object] | None = None, x_title: str = "epoch", title: str | None = None,
+                    height: int = 420):
+    """Curves ``{run: (epochs, values)}`` on one chart. With ``metrics`` ({run: CurveMetrics}) each curve gets
+    its start (a ring on the first point), its slope (a dotted segment from the start to where the curve had
+    covered 90% of its way) and its asymptote (a dashed level over the last quarter)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (name, (x, y)) in enumerate(runs.items()):
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        fig.add_trace(go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers", legendgroup=name,
+                                 line=dict(color=color, width=3)))
+        m = (metrics or {}).get(name)
+        if m is None or not len(x):
+            continue
+        fig.add_trace(go.Scatter(x=[x[0]], y=[m.start], mode="markers", showlegend=False, legendgroup=name,
+                                 marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color=color, width=3)),
+                                 hovertemplate=f"{name}<br>start %{{y:.3f}}<extra></extra>"))
+        if np.isfinite(m.slope) and m.early_steps[1] > m.early_steps[0]:
+            x0, x1 = m.early_steps
+            y0 = m.start
+            sign = 1 if m.asymptote >= m.start else -1
+            y1 = y0 + sign * abs(m.slope) * (x1 - x0)
+            fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, legendgroup=name,
+                                     line=dict(color=color, width=2, dash="dot"),
+                                     hovertemplate=f"{name}<br>slope {m.slope:.3g} per {x_title}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=[m.tail_steps[0], m.tail_steps[1]], y=[m.asymptote, m.asymptote], mode="lines",
+                                 showlegend=False, legendgroup=name, line=dict(color=color, width=6, dash="dash"),
+                                 opacity=0.6, hovertemplate=f"{name}<br>asymptote %{{y:.3f}}<extra></extra>"))
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title=y_title)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return _layout(fig, title, height)
+
+
+def metrics_comparison(names: Sequence[str], metrics: Sequence[object], unit: str = "accuracy",
+                       x_unit: str = "epoch"):
+    """Start, slope and asymptote of several runs side by side (three panels: their units differ)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    titles = (f"start ({unit})", f"slope ({unit} per {x_unit})", f"asymptote ({unit})")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.08)
+    for c, key in enumerate(("start", "slope", "asymptote"), start=1):
+        vals = [float(getattr(m, key)) for m in metrics]
+        fig.add_trace(go.Bar(x=list(names), y=[v if np.isfinite(v) else 0 for v in vals],
+                             marker_color=[RUN_COLORS[i % len(RUN_COLORS)] for i in range(len(names))],
+                             text=[f"{v:.3g}" if np.isfinite(v) else "n/a" for v in vals], textposition="outside",
+                             cliponaxis=False, name=key, showlegend=False,
+                             hovertemplate="%{x}<br>" + key + " %{y:.4g}<extra></extra>"), row=1, col=c)
+    fig.update_xaxes(tickangle=-30)
+    _layout(fig, None, height=380)
+    fig.update_annotations(font_size=FONT["size"])
+    return fig
+
+
+def confusion_matrix(counts, labels: Sequence[str], title: str | None = None):
+    """Rows = true class, columns = predicted class; the diagonal holds the correct answers."""
+    from tlviz.viz.core import matrix_heatmap
+
+    c = np.asarray(counts)
+    fig = matrix_heatmap(c, x_labels=labels, y_labels=labels, title=title, x_title="predicted class",
+                         y_title="true class", fmt=".0f", symmetric=False, colorscale="Blues",
+                         show_values=c.size <= 400, value_name="images", height=max(360, 32 * len(labels) + 160))
+    fig.update_xaxes(tickangle=-45)
+    return fig
+
+
+def per_class_accuracy(labels: Sequence[str], acc, title: str | None = None):
+    """Validation accuracy of each class (bars), worst classes stand out in red."""
+    import plotly.graph_objects as go
+
+    a = np.nan_to_num(np.asarray(acc, dtype=float))
+    colors = ["#d62728" if v < a.mean() - 0.15 else TRAINABLE_COLOR for v in a]
+    fig = go.Figure(go.Bar(x=list(labels), y=a, marker_color=colors, text=[f"{v:.0%}" for v in a],
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_yaxes(range=[0, 1.1], title="validation accuracy", tickformat=".0%")
+    fig.update_xaxes(type="category", tickangle=-30)
+    return _layout(fig, title, height=340)
+
+
+def cam_overlay(image, cam, alpha: float = 0.5) -> np.ndarray:
+    """An RGB image (H, W, 3 uint8) blended with a Grad-CAM map (H, W in [0, 1]) in the inferno colours."""
+    from plotly.colors import sample_colorscale
+
+    img = np.asarray(image, dtype=np.float32)
+    c = np.clip(np.asarray(cam, dtype=np.float32), 0, 1)
+    lut = np.array([[int(v) for v in col[4:-1].split(",")] for col in
+                    sample_colorscale("Inferno", list(np.linspace(0, 1, 256)))], dtype=np.float32)  # (256, 3)
+    heat = lut[(c * 255).round().astype(int)]  # (H, W, 3)
+    return np.clip((1 - alpha) * img + alpha * heat, 0, 255).astype(np.uint8)
