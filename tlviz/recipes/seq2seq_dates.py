@@ -53,7 +53,7 @@ def main(argv=None) -> None:
     minutes = (time.perf_counter() - t0) / 60
     metrics = {"held_out_exact_match": round(scores["exact_match"], 4),
                "held_out_char_accuracy": round(scores["char_accuracy"], 4),
-               "alignment_hits": round(align, 4), "held_out_examples": len(held), "steps": args.steps,
+               "alignment_hits": round(float(align), 4), "held_out_examples": len(held), "steps": args.steps,
                "batch": args.batch, "train_minutes": round(minutes, 1), "per_format_exact_match": per_format}
     note = (f"Trained by us on synthetic dates: {scores['exact_match']:.1%} exact match on {len(held)} held-out "
             f"dates never seen in training; {align:.0%} of output digits attend most to the right source part.")

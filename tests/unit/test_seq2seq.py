@@ -1,0 +1,131 @@
+"""tlviz.seq2seq and the date task: determinism, traces, input checks, and the shipped checkpoint's measured
+quality and alignments."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+import torch
+
+from tlviz import seq2seq
+from tlviz.checkpoints import CHECKPOINT_DIR
+from tlviz.data import dates
+from tlviz.errors import InputError
+
+SHIPPED = CHECKPOINT_DIR / "seq2seq_dates.safetensors"
+
+
+def test_date_examples_know_where_each_output_character_comes_from():
+    ex = dates.render(dt.date(1975, 8, 5), 6)
+    assert ex.source == "the 5th of august 1975" and ex.target == "1975-08-05"
+    y, m, d = ex.spans[0], ex.spans[5], ex.spans[8]
+    assert ex.source[slice(*y)] == "1975" and ex.source[slice(*m)] == "august" and ex.source[slice(*d)] == "5th"
+    assert ex.spans[4] is None and ex.spans[7] is None
+    for f in range(dates.N_FORMATS):
+        e = dates.render(dt.date(2001, 12, 31), f)
+        assert e.source[slice(*e.spans[0])] == "2001"
+        assert len(e.source) <= dates.MAX_SOURCE_CHARS and set(e.source) <= set(dates.SOURCE_CHARS)
+
+
+def test_split_is_disjoint_and_deterministic():
+    train, held = dates.split_dates(seed=0)
+    assert not set(train) & set(held)
+    assert len(held) == pytest.approx(0.1 * (len(train) + len(held)), abs=1)
+    assert dates.split_dates(seed=0)[1][:5] == held[:5]
+
+
+def test_source_checks():
+    assert dates.check_source("  5   August 1975 ") == "5 august 1975"
+    with pytest.raises(InputError, match="type a date"):
+        dates.check_source("   ")
+    with pytest.raises(InputError, match="at most"):
+        dates.check_source("word " * 500)
+    with pytest.raises(InputError, match="'é'"):
+        dates.check_source("5 décembre 1975")
+
+
+def test_build_and_train_are_deterministic():
+    cfg = seq2seq.Seq2SeqConfig.tiny()
+    a, b = seq2seq.build(cfg, seed=3), seq2seq.build(cfg, seed=3)
+    for (_, pa), (_, pb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.equal(pa, pb)
+    r1 = seq2seq.train(cfg, steps=4, batch=8, seed=1)
+    r2 = seq2seq.train(cfg, steps=4, batch=8, seed=1)
+    assert r1.losses == r2.losses
+    assert not r1.model.training
+
+
+def test_trainer_callback_can_stop_and_history_is_kept():
+    seen = []
+    r = seq2seq.train(seq2seq.Seq2SeqConfig.tiny(), steps=50, batch=8,
+                      callback=lambda ev: seen.append(ev.step) or ev.step < 3)
+    assert r.stopped and r.steps == [1, 2, 3] == seen and len(r.losses) == 3
+
+
+@pytest.mark.parametrize("score", seq2seq.SCORES)
+def test_trace_shapes_and_invariants(score):
+    model = seq2seq.build(seq2seq.Seq2SeqConfig.tiny(attention=score))
+    tr = seq2seq.translate(model, "5 August 1975")
+    S, T, H = len("5 august 1975"), len(tr.tokens), model.config.dec_hidden
+    assert tr.source_tokens == list("5 august 1975")
+    assert tr.attention.shape == tr.scores.shape == (T, S)
+    assert tr.contexts.shape == tr.decoder_states.shape == (T, H) and tr.encoder_states.shape == (S, H)
+    assert tr.probs.shape == (T, len(model.config.tgt_vocab))
+    np.testing.assert_allclose(tr.attention.sum(1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(tr.probs.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(tr.contexts, tr.attention @ tr.encoder_states, atol=1e-5)  # context = sum a_j h_j
+    assert [t for t, _ in tr.top(0, 3)][0] == tr.tokens[0]  # greedy: the best token is the one written
+    assert T <= model.config.max_out
+
+
+def test_copy_for_training_leaves_the_shared_model_alone():
+    from tlviz import models
+
+    shared = models.freeze(seq2seq.build(seq2seq.Seq2SeqConfig.tiny()))
+    before = {k: v.clone() for k, v in shared.state_dict().items()}
+    seq2seq.train(shared.config, steps=2, batch=4, model=seq2seq.copy_for_training(shared))
+    assert all(torch.equal(before[k], v) for k, v in shared.state_dict().items())
+    assert not shared.training and not any(p.requires_grad for p in shared.parameters())
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    assert SHIPPED.is_file(), "run `python -m tlviz.recipes.seq2seq_dates` to make the shipped checkpoint"
+    return seq2seq.load(str(SHIPPED))
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    _, held = dates.split_dates(seed=0)
+    return dates.sample(held, 1000, seed=123)
+
+
+def test_shipped_checkpoint_is_in_the_catalogue_and_self_describing():
+    from tlviz import models
+
+    card = models.find_card(seq2seq.DEFAULT, "seq2seq")
+    assert card is not None and card.default and card.offline and card.source == "checkpoint"
+    meta = seq2seq.load().meta
+    assert meta.recipe == "tlviz.recipes.seq2seq_dates" and meta.metrics["held_out_exact_match"] >= 0.95
+    assert SHIPPED.stat().st_size < 15 * 2**20
+
+
+def test_shipped_checkpoint_reaches_95_percent_on_held_out_dates(shipped, held_out):
+    scores = seq2seq.evaluate(shipped, held_out)
+    assert scores["exact_match"] >= 0.95
+    assert seq2seq.translate(shipped, "5 August 1975").text == "1975-08-05"
+    assert seq2seq.translate(shipped, "the 31st of december 1999").text == "1999-12-31"
+
+
+def test_shipped_alignments_point_at_the_right_source_part(shipped, held_out):
+    # The year digits attend most to the year, the month digits to the month, the day digits to the day.
+    assert seq2seq.alignment_hits(shipped, held_out) >= 0.85
+
+
+def test_shipped_alignment_is_monotonic_where_the_format_is(shipped):
+    # "1975 august 5" keeps the order of "1975-08-05": the centre of attention must move left to right.
+    tr = seq2seq.translate(shipped, "1975 august 5")
+    digits = [t for t, tok in enumerate(tr.tokens) if tok.isdigit()]
+    centre = tr.attention[digits] @ np.arange(tr.attention.shape[1])
+    groups = [centre[:4].mean(), centre[4:6].mean(), centre[6:8].mean()]
+    assert groups[0] < groups[1] < groups[2]
