@@ -8,15 +8,15 @@ SUDO   := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo)
 
 .PHONY: run test test-fast bench prefetch recipes clean-venv
 
-$(VENV)/.installed: requirements.txt requirements-nodeps.txt
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt constraints.txt
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install -r requirements.txt
+	$(PIP) install -r requirements.txt -c constraints.txt
 	$(PIP) install --no-deps -r requirements-nodeps.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
-	$(PIP) install -r requirements-test.txt
+	$(PIP) install -r requirements-test.txt -c constraints.txt
 	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || \
 	  ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver )
 	touch $@
