@@ -42,9 +42,9 @@ def _get(model, path: str):
     return obj
 
 
-def _last_spatial_layer(model, x):
-    """Fallback: run ``x`` once and return the module (outside the classifier head) whose output was the last
-    4-D feature map, in execution order. Leaf and container modules both count; the latest wins."""
+def _spatial_outputs(model, x) -> list[tuple[str, Any]]:
+    """Run ``x`` once and list, in the order they finished, the modules (outside the classifier head) whose output
+    was a 4-D feature map larger than 1x1. Children finish before their parents."""
     import torch
 
     seen: list[tuple[str, Any]] = []
@@ -63,32 +63,40 @@ def _last_spatial_layer(model, x):
     finally:
         for h in hooks:
             h.remove()
-    if not seen:
-        raise InputError("This model has no convolutional feature map for Grad-CAM (is it a CNN?). "
-                         "Pass the layer explicitly, or use integrated gradients.")
-    # Children finish before their parents, so the last hook fired is the outermost module ending with the last
-    # feature map (e.g. a whole final stage), whose output is that map.
-    return seen[-1][1]
+    return seen
 
 
 def find_cam_layer(model, x=None):
-    """The layer Grad-CAM should look at: a known name (:data:`PREFERRED_LAYERS`) or the last 4-D feature map."""
+    """The layer Grad-CAM should look at: the first known name (:data:`PREFERRED_LAYERS`) whose output is a
+    spatial feature map, else the last module producing one (the last hook to fire is the outermost module ending
+    with the last feature map, e.g. a whole final stage). With ``x=None`` the names are trusted unchecked.
+
+    The check matters: MobileNetV3's ``conv_head`` runs *after* global pooling (1x1), EfficientNet's on the 7x7 map.
+    """
     import torch
 
     module = _module(model)
+    candidates = []
     for path in PREFERRED_LAYERS:
         layer = _get(module, path)
-        if isinstance(layer, torch.nn.Module) and not isinstance(layer, torch.nn.Identity):
-            if path == "stages" and isinstance(layer, torch.nn.Sequential) and len(layer):
-                return layer[-1]
-            if path == "features" and isinstance(layer, torch.nn.Sequential) and len(layer):
-                return layer[-1]
-            if path == "head.norm":
-                continue  # transformer-style heads: not a spatial map
-            return layer
+        if path == "head.norm" or not isinstance(layer, torch.nn.Module) or isinstance(layer, torch.nn.Identity):
+            continue
+        if path in ("stages", "features") and isinstance(layer, torch.nn.Sequential) and len(layer):
+            layer = layer[-1]
+        candidates.append(layer)
     if x is None:
+        if candidates:
+            return candidates[0]
         raise InputError("Cannot pick a Grad-CAM layer without an example input.")
-    return _last_spatial_layer(module, x)
+    spatial = _spatial_outputs(module, x)
+    ids = {id(m) for _, m in spatial}
+    for layer in candidates:
+        if id(layer) in ids:
+            return layer
+    if not spatial:
+        raise InputError("This model has no convolutional feature map for Grad-CAM (is it a CNN?). "
+                         "Pass the layer explicitly, or use integrated gradients.")
+    return spatial[-1][1]
 
 
 def _check_input(x, target: int, num_classes: int | None = None):

@@ -33,6 +33,18 @@ def test_layer_choice_for_timm_cnns(resnet, effnet):
     assert attribution.find_cam_layer(effnet) is effnet.bn2
 
 
+def test_layer_after_global_pooling_is_skipped():
+    import timm
+
+    torch.manual_seed(0)
+    mnv3 = models.freeze(timm.create_model("mobilenetv3_small_100", pretrained=False, num_classes=3))
+    # MobileNetV3's conv_head runs on the pooled 1x1 features: Grad-CAM must use the last spatial stage instead.
+    x = _x(64)
+    assert attribution.find_cam_layer(mnv3, x) is mnv3.blocks
+    cam = attribution.grad_cam(mnv3, x, 0)
+    assert cam.shape == (64, 64) and cam.max() == pytest.approx(1.0) and cam.std() > 0
+
+
 def test_fallback_picks_last_feature_map():
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(),
                               torch.nn.Conv2d(4, 5, 3, padding=1), torch.nn.AdaptiveAvgPool2d(1),
