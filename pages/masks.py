@@ -18,7 +18,7 @@ with ui.guard("the sentences"):
     grid, lengths = masks.pad_batch(masks.split_sentences(text))
     L = len(grid[0])
     ui.figure(vz.token_grid(grid, lengths, title=f"The padded batch: {len(grid)} sentences × {L} positions"),
-              "mk_grid", "Every sentence is padded with <pad> to the longest one so the batch is one "
+              "mk_grid", "Every sentence is padded with [PAD] to the longest one so the batch is one "
                          "rectangular tensor. The model must ignore the grey cells.", side=True)
 
     pad = masks.padding_mask(lengths, L).numpy()  # (B, L)
@@ -36,8 +36,8 @@ with ui.guard("the sentences"):
 
     st.subheader("One sentence's attention")
     c1, c2 = st.columns([1, 2])
-    which = ui.kept(c1.selectbox, "Sentence", key="mk_which", default=1 if len(grid) > 1 else 0, options=list(range(len(grid))),
-                    format_func=lambda b: f"{b + 1}: {' '.join(grid[b][:lengths[b]])}")
+    which = ui.kept(c1.selectbox, "Sentence", key="mk_which", default=1 if len(grid) > 1 else 0,
+                    options=list(range(len(grid))), format_func=lambda b: f"{b + 1}: {' '.join(grid[b][:lengths[b]])}")
     which = min(int(which), len(grid) - 1)
     kind = ui.kept(c2.radio, "Which attention", key="mk_kind", default=DECODER, options=[ENCODER, DECODER])
     forget = ui.kept(st.toggle, "Forget the mask", key="mk_forget", default=False,
@@ -51,7 +51,7 @@ with ui.guard("the sentences"):
                              title="Combined mask (padding AND look-ahead)" if kind == DECODER else "Padding mask as "
                              "a key mask"), "mk_combined",
               "A cell is allowed only when every mask allows it. Padding columns are blocked for every query; the "
-              "<pad> rows still compute something, but the loss ignores those outputs.", side=True)
+              "[PAD] rows still compute something, but the loss ignores those outputs.", side=True)
     c1, c2 = st.columns(2)
     with c1:
         ui.figure(vz.scores_matrix(result.scores[which], tokens, title="Scores Q·Kᵀ/√d before masking"),

@@ -1,6 +1,5 @@
 """Seq2seq attention: the lecture's worked example by hand, then a trained GRU encoder-decoder's alignments."""
 
-import pandas as pd
 import streamlit as st
 
 from tlviz import attention, seq2seq, ui
@@ -70,17 +69,15 @@ with ui.guard("the worked example"):
     ex = attention.worked_example(s, H, softmax_temperature=temperature, method=method, **params)
 
     labels = names[1:]
-    table = pd.DataFrame({"state": labels, "hⱼ": [vz.fmt_vector(h) for h in H],
-                          "score": [vz.fmt_number(v) for v in ex.scores], "weight αⱼ": [f"{v:.4g}" for v in ex.weights],
-                          "αⱼ · hⱼ": [vz.fmt_vector(v) for v in ex.weighted]})
     left, right = st.columns([3, 2])
-    left.dataframe(table, hide_index=True, width="stretch")
+    left.dataframe(vz.worked_table(ex, labels), hide_index=True, width="stretch")
     right.markdown(f"#### context vector\n### c ≈ {vz.fmt_vector(ex.context.round(3))}")
     right.caption(f"Exactly {vz.fmt_vector(ex.context)}. The decoder reads this vector, together with its own "
                   "state, to write the next word.")
     ui.figure(vz.scores_weights(ex.scores, ex.weights, labels), "s2s_scores",
               "Step 1: each encoder state is scored against the decoder state. Step 2: the softmax turns scores "
-              "into positive weights that sum to 1; a score 25 higher than the rest takes almost all the weight.",
+              "into positive weights that sum to 1; a score far above the others takes almost all the weight "
+              "(60 against 35: e^25 ≈ 7·10¹⁰ times more).",
               side=True)
     ui.figure(vz.weighted_states(H, ex.weights, ex.weighted, ex.context, labels), "s2s_weighted",
               "Step 3: each encoder state times its weight. Step 4: their sum (below the line) is the context "
@@ -139,19 +136,17 @@ chart = st.empty()
 if c3.button("▶ Retrain", type="primary"):
     with ui.guard("retraining"), ui.heavy("retraining the date model"):
         bar, update = ui.progress(r_steps, "Training…")
-        history = {"s": [], "l": []}
 
         def on_step(ev):
-            history["s"].append(ev.step)
-            history["l"].append(ev.loss)
             update(ev.step, f"step {ev.step}/{ev.total}, loss {ev.loss:.3f}")
             if ev.step % 25 == 0:
-                chart.plotly_chart(vz.loss_curve(history["s"], history["l"]), key=f"s2s_live_{ev.step}")
+                h = ev.history
+                chart.plotly_chart(vz.loss_curve(h.steps, h.losses, h.eval_steps, h.exact_match), key=f"live{ev.step}")
 
         st.session_state["s2s_retrained"] = seq2seq.train(seq2seq.Seq2SeqConfig.quick(attention=r_method),
-                                                          steps=r_steps, batch=64, eval_every=r_steps,
+                                                          steps=r_steps, batch=64, eval_every=max(25, r_steps // 6),
                                                           eval_size=300, callback=on_step)
-    st.rerun()  # so the model choice above offers the new model
+        st.rerun()  # so the model choice above offers the new model
 mine = st.session_state.get("s2s_retrained")
 if mine is not None:
     st.caption(f"Your model: {mine.seconds:.0f} s, final loss {mine.losses[-1]:.3f}, held-out exact match "

@@ -23,7 +23,7 @@ def causal_mask(size: int):
     return torch.ones(size, size, dtype=torch.bool).tril()
 
 
-PAD = "<pad>"
+PAD = "[PAD]"
 #: Limits of the lesson's sentence box: enough to see padding, small enough to read every cell.
 MAX_SENTENCES, MAX_WORDS = 6, 16
 

@@ -297,6 +297,7 @@ class TrainEvent:
     loss: float
     exact_match: float | None = None  # held-out exact match, on evaluation steps only
     seconds: float = 0.0
+    history: TrainResult | None = None  # the run so far (read it, do not change it)
 
 
 @dataclass
@@ -391,7 +392,8 @@ def train(config: Seq2SeqConfig, steps: int = 3000, batch: int = 128, lr: float 
             result.eval_steps.append(step)
             result.exact_match.append(em)
         result.seconds = time.perf_counter() - t0
-        if callback is not None and callback(TrainEvent(step, steps, result.losses[-1], em, result.seconds)) is False:
+        if callback is not None and callback(TrainEvent(step, steps, result.losses[-1], em, result.seconds,
+                                                    result)) is False:
             result.stopped = True
             break
     model.eval()

@@ -90,5 +90,7 @@ def leak_bars(with_mask: dict, without_mask: dict, title: str | None = None):
                marker_color=LEAK_COLOR, text=[f"{without_mask[k]:.0%}" for k in keys], textposition="outside"),
     ])
     fig.update_yaxes(title="mean share of attention", tickformat=".0%", range=[0, 1.1])
-    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return _layout(fig, title, height=320)
+    fig = _layout(fig, title, height=340)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                      margin=dict(t=90))
+    return fig

@@ -28,6 +28,21 @@ def fmt_vector(v) -> str:
     return "[" + ", ".join(fmt_number(x) for x in np.asarray(v, float).ravel()) + "]"
 
 
+def display_token(token: str) -> str:
+    """Tokens as figures show them: plotly reads ``</s>`` as an HTML tag (it broke the axis), so spell it out."""
+    return {"</s>": "⟨end⟩", "<s>": "⟨start⟩", "<pad>": "⟨pad⟩", " ": "␣"}.get(token, token)
+
+
+def worked_table(ex, labels: Sequence[str] | None = None):
+    """The worked example as a table: each state, its score, its weight and the weighted state."""
+    import pandas as pd
+
+    labels = list(labels or state_labels(len(ex.scores)))
+    return pd.DataFrame({"state": labels, "hⱼ": [fmt_vector(h) for h in ex.encoder_hidden],
+                         "score": [fmt_number(v) for v in ex.scores], "weight αⱼ": [f"{v:.4g}" for v in ex.weights],
+                         "αⱼ · hⱼ": [fmt_vector(v) for v in ex.weighted]})
+
+
 def state_labels(n: int) -> list[str]:
     return [f"h{j + 1}" for j in range(n)]
 
@@ -90,7 +105,7 @@ def alignment(attention, source_tokens: Sequence[str], output_tokens: Sequence[s
               highlight_step: int | None = None):
     """The alignment matrix of a translation: output tokens (rows) against source characters (columns)."""
     src = [("␣" if t == " " else t) for t in source_tokens]
-    fig = attention_heatmap(attention, x_labels=src, y_labels=list(output_tokens), title=title,
+    fig = attention_heatmap(attention, x_labels=src, y_labels=[display_token(t) for t in output_tokens], title=title,
                             x_title="source character (encoder state)", y_title="output character (decoder step)",
                             show_values=False, height=max(320, 34 * len(output_tokens) + 120))
     if highlight_step is not None:
@@ -120,15 +135,15 @@ def context_vector(context, title: str | None = None):
     reads)."""
     c = np.asarray(context, float)[None]
     fig = matrix_heatmap(c, x_labels=[str(i) for i in range(c.shape[1])], y_labels=["context"], title=title,
-                         show_values=False, x_title="dimension", height=170)
+                         show_values=False, x_title="dimension", height=200)
     fig.update_xaxes(showticklabels=c.shape[1] <= 32)
     return fig
 
 
 def next_token(top: Sequence[tuple[str, float]], chosen: str | None = None, title: str | None = None):
     """The step's most probable next characters, the chosen one (greedy: the best) in red."""
-    labels = [("</s> (end)" if t == "</s>" else t) for t, _ in top]
-    chosen = "</s> (end)" if chosen == "</s>" else chosen
+    labels = [display_token(t) for t, _ in top]
+    chosen = display_token(chosen) if chosen is not None else None
     return bar_topk(labels, [p for _, p in top], title=title, highlight=chosen)
 
 
@@ -142,6 +157,6 @@ def loss_curve(steps, losses, eval_steps=(), exact=(), title: str | None = None)
 
         fig.add_trace(go.Scatter(x=list(eval_steps), y=list(exact), name="held-out exact match", yaxis="y2",
                                  mode="lines+markers", line=dict(color=HEAD_COLORS[2], width=3)))
-        fig.update_layout(yaxis2=dict(title="exact match", overlaying="y", side="right", range=[0, 1.02],
-                                      tickformat=".0%"))
+        fig.update_layout(yaxis2=dict(title="held-out exact match", overlaying="y", side="right",
+                                      range=[0, 1.02], tickformat=".0%", showgrid=False))
     return fig
