@@ -13,6 +13,7 @@ V vocabulary size. Masks follow PyTorch's convention: True = may attend / real t
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import threading
@@ -337,6 +338,22 @@ class Transformer(nn.Module):
         return logits, trace
 
 
+@contextlib.contextmanager
+def small_work(label: str, threads: int = 1, grad: bool = False):
+    """Hold the heavy-work lock and use ``threads`` torch threads inside it (process-wide, hence only under the
+    lock). Our toy models are too small for two threads to pay: see :class:`TrainConfig`."""
+    from tlviz import runtime
+
+    with runtime.exclusive(label):
+        old = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            with torch.set_grad_enabled(grad):
+                yield
+        finally:
+            torch.set_num_threads(old)
+
+
 def count_parameters(model) -> int:
     """Distinct parameters (tied matrices counted once)."""
     return sum(p.numel() for p in model.parameters())
@@ -420,13 +437,11 @@ class Seq2SeqModel:
         Without ``target``: :meth:`default_target`. Returns (trace, source tokens incl. <eos>, decoder input
         tokens, expected output tokens, unknown words).
         """
-        from tlviz import runtime
-
         tokens, src, unknown = self.source_ids(text)
         if target is None or not target.strip():
             target, _ = self.default_target(text)
         t_tokens, dec_in, dec_out = self.target_ids(target)
-        with runtime.exclusive("Transformer forward pass"), torch.no_grad():
+        with small_work("Transformer forward pass"):
             _, trace = self.model(torch.tensor([src]), torch.tensor([dec_in]), return_trace=True)
         sv, tv = self.task.src_vocab, self.task.tgt_vocab
         return trace, sv.decode(src), tv.decode(dec_in), tv.decode(dec_out), unknown
@@ -501,8 +516,6 @@ class DecodeTrace:
 def greedy_decode(sm: Seq2SeqModel, text: str, max_steps: int | None = None) -> DecodeTrace:
     """Encode the source once, then feed <sos> + the output so far and take the most probable next token, until
     <eos> or ``max_steps`` (default: the model's max_len - 1)."""
-    from tlviz import runtime
-
     tokens, src_ids, unknown = sm.source_ids(text)
     tv = sm.task.tgt_vocab
     limit = min(max_steps or sm.config.max_len - 1, sm.config.max_len - 1)
@@ -510,7 +523,7 @@ def greedy_decode(sm: Seq2SeqModel, text: str, max_steps: int | None = None) -> 
     out_ids: list[int] = []
     finished = False
     model = sm.model
-    with runtime.exclusive("greedy decoding"), torch.no_grad():
+    with small_work("greedy decoding"):
         src = torch.tensor([src_ids])
         memory, _ = model.encode(src)  # steps 1-2 of the lecture happen once
         for _ in range(limit):
@@ -572,7 +585,9 @@ class TrainConfig:
     label_smoothing: float = 0.0
     eval_every: int = 25
     seed: int = 0
-    threads: int | None = None  # torch threads while training (None: leave as configured)
+    # torch threads during each step. The models are tiny (64-wide matrices): measured here with busy cores, one
+    # thread took 64 ms a step and two threads 0.9-1.6 s (thread sync dominates). None: leave as configured.
+    threads: int | None = 1
 
 
 @dataclass
@@ -689,9 +704,6 @@ class Trainer:
         from tlviz import runtime
 
         cfg, h = self.config, self.history
-        old_threads = torch.get_num_threads()
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed + self.step)
         start = time.perf_counter() - h.elapsed_s
         try:
@@ -699,11 +711,17 @@ class Trainer:
                 if self._stop.is_set() or (should_stop is not None and should_stop()):
                     break
                 with runtime.exclusive("training a Transformer"):
-                    loss, acc = self.train_step()
-                    evaluated = self.step % cfg.eval_every == 0 or self.step == cfg.steps
-                    if evaluated and self.held_out:
-                        vl, va = evaluate(self.sm.model, self.held_out, self.sm.task.src_vocab,
-                                          self.sm.task.tgt_vocab)
+                    old_threads = torch.get_num_threads()  # process-wide: set only while we hold the lock
+                    if cfg.threads:
+                        torch.set_num_threads(cfg.threads)
+                    try:
+                        loss, acc = self.train_step()
+                        evaluated = self.step % cfg.eval_every == 0 or self.step == cfg.steps
+                        if evaluated and self.held_out:
+                            vl, va = evaluate(self.sm.model, self.held_out, self.sm.task.src_vocab,
+                                              self.sm.task.tgt_vocab)
+                    finally:
+                        torch.set_num_threads(old_threads)
                 h.steps.append(self.step)
                 h.loss.append(loss)
                 h.acc.append(acc)
@@ -719,8 +737,6 @@ class Trainer:
             h.elapsed_s = time.perf_counter() - start
             h.finished = self.step >= cfg.steps
             h.stopped = not h.finished
-            if cfg.threads:
-                torch.set_num_threads(old_threads)
         return h
 
 
@@ -791,7 +807,6 @@ class LossDemo:
 def loss_demo(steps: int = 80, seed: int = 0) -> LossDemo:
     """Train a tiny Transformer on "je suis étudiant" -> "i am a student" (and "merci" -> "thanks"), scoring
     only the lecture's output words "a", "am", "i", "thanks", "student", "<eos>"."""
-    from tlviz import runtime
     from tlviz.data.parallel import SPECIALS, TOY_OUTPUT, TOY_PAIRS, Vocab
 
     src_vocab = Vocab(SPECIALS + tuple(sorted({w for s, _ in TOY_PAIRS for w in s})))
@@ -809,7 +824,7 @@ def loss_demo(steps: int = 80, seed: int = 0) -> LossDemo:
             logits = model(src[:1], dec_in[:1], src_mask[:1])[0][:, out_ids]  # (T, 6)
             return torch.softmax(logits, -1).numpy()
 
-    with runtime.exclusive("loss example"):
+    with small_work("loss example", grad=True):
         before = dists()
         opt = torch.optim.Adam(model.parameters(), lr=3e-3, betas=(0.9, 0.98))
         real = dec_out != tgt_vocab.pad_id
