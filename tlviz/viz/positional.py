@@ -91,7 +91,7 @@ def shift_figure(M, pe_from, pe_to, pos: int, k: int, title: str | None = None):
     M = np.asarray(M, float)
     d = M.shape[0]
     labels = [str(j) for j in range(d)]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.16,
                         subplot_titles=(f"M for k = {k} (2×2 rotation blocks)", "PE(pos+k) and M·PE(pos)"))
     fig.add_trace(go.Heatmap(z=M, x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu", showscale=False,
                              xgap=1, ygap=1, hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"),
@@ -100,7 +100,7 @@ def shift_figure(M, pe_from, pe_to, pos: int, k: int, title: str | None = None):
     fig.add_trace(go.Heatmap(z=rows, x=labels, y=[f"PE({pos + k})", f"M·PE({pos})"], zmin=-1, zmax=1,
                              colorscale="RdBu", colorbar=dict(title="value", thickness=12), xgap=1, ygap=2,
                              text=np.vectorize(lambda v: f"{v:.2f}")(rows) if d <= 16 else None,
-                             texttemplate="%{text}" if d <= 16 else None,
+                             texttemplate="%{text}" if d <= 16 else None, textfont=dict(size=14 if d <= 8 else 10),
                              hovertemplate="%{y}, dim %{x}: %{z:.4f}<extra></extra>"), row=1, col=2)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", title="dimension")
