@@ -81,21 +81,20 @@ with ui.guard("the attention views"):
     shown = trace.view(hide_special=hide, average_heads=avg)
     h = 0 if avg else head
     label = f"layer {layer + 1}, " + ("heads averaged" if avg else f"head {head + 1}")
-    left, right = st.columns(2)
-    with left:
-        ui.figure(vb.all_ticks(attention_heatmap(shown.weights[layer, h], vb.safe_labels(shown.tokens),
-                                                 vb.safe_labels(shown.tokens), title=label,
-                                                 height=max(420, 22 * len(shown.tokens) + 170))), "bert_heatmap",
-                  "Row = the token attending (query), column = the token attended to (key); each row sums to 1"
-                  + (" (renormalised after hiding [CLS]/[SEP])." if hide else "."))
-    with right:
-        q_opts = ["all tokens"] + list(range(len(shown.tokens)))
-        q_pick = st.selectbox("Head view: lines from", q_opts, key="bert_hv_query",
-                              format_func=lambda i: i if isinstance(i, str) else f"{i}: {shown.tokens[i]}")
-        ui.figure(vb.head_view(shown.weights[layer], shown.tokens, None if avg else [head],
-                               None if isinstance(q_pick, str) else q_pick, shown.segments, shown.special,
-                               layer_name=f"layer {layer + 1}"), "bert_headview",
-                  "Head view: thicker, darker lines = more attention.", table=vb.weights_table(shown.weights[layer, h], shown.tokens))
+    ui.figure(vb.all_ticks(attention_heatmap(shown.weights[layer, h], vb.safe_labels(shown.tokens),
+                                             vb.safe_labels(shown.tokens), title=label,
+                                             height=min(950, max(460, 24 * len(shown.tokens) + 170)))), "bert_heatmap",
+              "Row = the token attending (query), column = the token attended to (key); each row sums to 1"
+              + (" (renormalised after hiding [CLS]/[SEP])." if hide else "."))
+    q_opts = ["all tokens"] + list(range(len(shown.tokens)))
+    q_pick = st.selectbox("Head view: lines from", q_opts, key="bert_hv_query",
+                          format_func=lambda i: i if isinstance(i, str) else f"{i}: {shown.tokens[i]}")
+    ui.figure(vb.head_view(shown.weights[layer], shown.tokens, None if avg else [head],
+                           None if isinstance(q_pick, str) else q_pick, shown.segments, shown.special,
+                           layer_name=f"layer {layer + 1}"), "bert_headview",
+              "Head view (as in bertviz): each token on the left sends lines to the tokens it attends to; "
+              "thicker, darker lines = more attention.", side=True,
+              table=vb.weights_table(shown.weights[layer, h], shown.tokens))
     all_heads = st.toggle("Head view with every head of this layer (one colour each; click the legend)",
                           key="bert_hv_all")
     if all_heads and not avg:

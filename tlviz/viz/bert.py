@@ -50,20 +50,17 @@ def head_view(weights, tokens: Sequence[str], heads: Sequence[int] | None = None
     y = np.arange(T)
     levels = np.array([0.1, 0.25, 0.45, 0.7, 1.0])  # opacity bins: one trace per (head, bin) keeps it fast
     fig = go.Figure()
+    rows = np.arange(T) if query is None else np.array([query])
     for h in heads:
-        rows = [query] if query is not None else range(T)
+        block = w[h][rows]  # (R, T): the drawn queries' rows
         first = True
         for b, level in enumerate(levels):
             lo = 0.0 if b == 0 else levels[b - 1]
-            xs, ys = [], []
-            for i in rows:
-                for j in range(T):
-                    v = w[h, i, j]
-                    if v >= threshold and lo < v <= level:
-                        xs += [0.0, 1.0, None]
-                        ys += [i, j, None]
-            if not xs:
+            r, j = np.nonzero((block >= threshold) & (block > lo) & (block <= level))
+            if r.size == 0:
                 continue
+            xs = np.tile(np.array([0.0, 1.0, np.nan], np.float32), r.size)  # per (query, key): x0, x1, gap
+            ys = np.stack([rows[r], j, np.full(r.size, np.nan)], axis=1).ravel().astype(np.float32)
             fig.add_trace(go.Scatter(
                 x=xs, y=ys, mode="lines", line=dict(color=head_color(h), width=1.5 + 3 * level),
                 opacity=float(min(1.0, 0.15 + 0.85 * level)), name=f"head {h + 1}", legendgroup=f"h{h}",
@@ -115,8 +112,9 @@ def model_view(weights, tokens: Sequence[str], title: str | None = None, cell_px
                      showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(tickvals=centres[:L], ticktext=[f"layer {i + 1}" for i in range(L)], autorange="reversed",
                      showgrid=False, zeroline=False, scaleanchor="x")
-    width_px = cell_px * H
-    return _layout(fig, title, height=int(cell_px * L * min(1.0, 1100 / max(width_px, 1)) + 120))
+    # the plot is about 600 px wide in the page's column: make the height fit the mosaic's aspect ratio
+    width_px = min(600, cell_px * H)
+    return _layout(fig, title, height=int(width_px * L / H) + 110)
 
 
 def neuron_view(query, keys, products, scores, weights, tokens: Sequence[str], query_token: str,
@@ -247,8 +245,11 @@ def weights_table(weights, tokens: Sequence[str]):
 
 
 def all_ticks(fig):
-    """Label every row and column of a token heatmap (plotly skips category ticks when it thinks them crowded)."""
+    """Label every row and column of a token heatmap (plotly skips category ticks when it thinks them crowded);
+    beyond 32 tokens the labels would overlap, so plotly's own choice is kept."""
     for axis, key in ((fig.update_xaxes, "x"), (fig.update_yaxes, "y")):
         labels = list(getattr(fig.data[-1], key))
+        if len(labels) > 32:
+            continue
         axis(tickmode="array", tickvals=labels, ticktext=labels, tickfont=dict(size=12 if len(labels) > 24 else 14))
     return fig
