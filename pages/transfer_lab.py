@@ -9,7 +9,7 @@ from tlviz.data import uploads
 from tlviz.viz import transfer as V
 
 ui.setup()
-ui.header("🔬 Transfer-learning lab",
+ui.header("Transfer-learning lab",
           "Reuse a network pretrained on ImageNet for new classes. Choose which blocks stay **frozen** and which "
           "**train**, retrain live, and compare runs on the three benefits of transfer (Torrey & Shavlik): a "
           "higher **start**, a higher **slope** and a higher **asymptote** than training from scratch.")
@@ -49,9 +49,11 @@ with ui.guard("the images"):
                 st.warning(note)
             data = T.prepare(up.dataset, SIZE, train_per_class=None, val_per_class=None, val_fraction=0.2)
     else:
+        per_class = ui.kept(st.select_slider, "Training images per class (fewer = faster runs)", key="tl_subset",
+                            default=TRAIN_PC, options=[10, 20, 60, 100, 200])
         with st.spinner("Preparing the images (once for everyone)…"):
-            data = T.packaged_data(source, SIZE, TRAIN_PC, VAL_PC)
-        st.caption(f"A subset keeps runs live: {TRAIN_PC} training and {VAL_PC} validation images per class, "
+            data = T.packaged_data(source, SIZE, per_class, VAL_PC)
+        st.caption(f"A subset keeps runs live: {per_class} training and {VAL_PC} validation images per class, "
                    f"upsampled to {SIZE}×{SIZE} RGB (the validation images are never trained on).")
 if data is not None:
     counts = pd.DataFrame(data.counts(), columns=["class", "training images", "validation images"])
@@ -84,7 +86,7 @@ with ui.guard("the network's blocks"):
     on = st.pills("Trainable blocks (click to freeze or unfreeze)", names, selection_mode="multi",
                   default=default, key=f"tl_pills_{strategy}_{k}_{backbone}")
     plan = tuple(nm in on for nm in names)
-    lrs = [None if not t else (lr if (nw or strategy == "scratch") else lr * factor) for t, nw in zip(plan, new)]
+    lrs = T.stage_lrs(new, plan, lr, factor, pretrained=strategy != "scratch")
     ui.figure(V.block_diagram(names, params, plan, lrs, new), "tl_blocks",
               "Each bar is a block of the network, input on the left. Grey blocks are frozen; blue ones train "
               "with the smaller rate of pretrained layers; orange is the new classifier, with the full rate.")
@@ -96,11 +98,8 @@ if st.button("▶ Train", type="primary", disabled=data is None or plan is None 
     with ui.guard("training"):
         cfg = T.TrainConfig(epochs=epochs, lr=lr, backbone_lr_factor=factor, patience=patience or None,
                             augment=augment, seed=len(runs))
-        with st.spinner("Preparing the network…"):
-            tm = T.build(backbone, len(data.classes), data.classes, strategy != "scratch", SIZE)
-        run = T.new_run(len(runs) + 1, tm, plan, cfg, strategy, data, prediction=prediction)
-        runs.append(run)
-        st.button("⏹ Stop (keeps the curve so far)", key="tl_stop")
+        st.button("Stop training (keeps the curve so far)", key="tl_stop",
+                  help="Changing any setting while a run trains stops it too; its curve so far is kept.")
         bar, update = ui.progress(1, "Waiting to start…")
         live, timing = st.empty(), st.empty()
 
@@ -110,7 +109,11 @@ if st.button("▶ Train", type="primary", disabled=data is None or plan is None 
             live.plotly_chart(V.training_curves(curves, "accuracy", title=f"{run.name}: live"), width="stretch")
             timing.caption(f"Epoch {rec.epoch}: {rec.seconds:.2f} s · validation accuracy {rec.val_acc:.1%}")
 
-        with ui.heavy(f"training {run.name}"):
+        with ui.heavy(f"a training run of {len(data.classes)} classes"):
+            update(0, "Preparing the network…")
+            tm = T.build(backbone, len(data.classes), data.classes, strategy != "scratch", SIZE)
+            run = T.new_run(len(runs) + 1, tm, plan, cfg, strategy, data, prediction=prediction)
+            runs.append(run)
             run.history = T.train(tm, data, plan, cfg, on_epoch=on_epoch,
                                   on_progress=lambda p: update(p.done / max(1, p.total), p.message))
         T.finish_run(run)
@@ -124,7 +127,8 @@ if runs:
                                 "best val acc": st.column_config.NumberColumn(format="percent"),
                                 "s / epoch": st.column_config.NumberColumn(format="%.2f")})
     by_name = {r.name: r for r in runs}
-    picked = st.multiselect("Runs to compare", list(by_name), default=list(by_name)[-4:], key="tl_compare")
+    picked = st.multiselect("Runs to compare", list(by_name), default=list(by_name)[-4:],
+                            key=f"tl_compare_{len(runs)}")
     metric = st.radio("Curve", ["val_acc", "val_loss", "train_acc", "train_loss"], horizontal=True, key="tl_metric",
                       format_func=lambda m: m.replace("val", "validation").replace("_", " "))
     chosen = [by_name[n] for n in picked if by_name[n].history.epochs]

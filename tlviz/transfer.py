@@ -790,10 +790,12 @@ def history_csv(runs: dict[str, History]) -> str:
 
 # ============================================================================================ the lab's runs
 
-def stage_lrs(tm: TransferModel, plan: Sequence[bool], lr: float, backbone_lr_factor: float) -> list[float | None]:
-    """The learning rate each stage trains with (None = frozen), as :func:`param_groups` assigns them."""
-    return [None if not trains else (lr if (st.new or not tm.pretrained) else lr * backbone_lr_factor)
-            for st, trains in zip(tm.stages, plan)]
+def stage_lrs(new: Sequence[bool], plan: Sequence[bool], lr: float, backbone_lr_factor: float,
+              pretrained: bool = True) -> list[float | None]:
+    """The learning rate each stage trains with (None = frozen), as :func:`param_groups` assigns them; ``new``
+    flags the freshly initialised classifier stage(s)."""
+    return [None if not trains else (lr if (nw or not pretrained) else lr * backbone_lr_factor)
+            for nw, trains in zip(new, plan)]
 
 
 @dataclass
@@ -833,12 +835,15 @@ class Run:
 
 def new_run(run_id: int, tm: TransferModel, plan: Sequence[bool], config: TrainConfig, strategy: str,
             data: LabData, name: str = "", prediction: str | None = None) -> Run:
-    """Describe a run before it trains (so a page can keep it even if training is interrupted)."""
+    """Describe a run before it trains (so a page can keep it even if training is interrupted). A plan that is
+    not the strategy's own (blocks toggled by hand) is labelled "custom blocks"."""
     apply_plan(tm, plan)
     _, groups = param_groups(tm, plan, config.lr, config.backbone_lr_factor)
     trainable = tuple(s.name for s, t in zip(tm.stages, plan) if t)
+    n_body = len(trainable) - 1
+    own = tuple(plan) in {plan_for(strategy, len(plan), k) for k in range(len(plan))}
     label = name or f"#{run_id} {strategy.replace('_', ' ')}" + (
-        f" (last {len(trainable) - 1})" if strategy == "finetune_last" else "")
+        f" (last {n_body})" if strategy == "finetune_last" and own else "") + ("" if own else " (custom blocks)")
     return Run(run_id, label, strategy, tm.arch, tm.pretrained, trainable,
                sum(p.numel() for p in tm.model.parameters() if p.requires_grad),
                sum(p.numel() for p in tm.model.parameters()), groups, config, data.name, tm.input_size,
