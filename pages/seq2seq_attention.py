@@ -101,6 +101,8 @@ with ui.guard("loading the date model"):
                f"Your model: {len(mine.steps)} steps, loss {mine.losses[-1]:.3f}.")
 text = ui.kept(st.text_input, "A date", key="s2s_date", default="5 August 1975",
                help="Formats it learnt: " + " · ".join(dates.FORMAT_EXAMPLES))
+st.caption(f"It learnt years {dates.FIRST_YEAR}–{dates.LAST_YEAR} in the formats {', '.join(dates.FORMAT_EXAMPLES[:4])}"
+           "… Outside them it fails, as every model does: try 12/25/1999 (a US date it never saw) or march 3 1850.")
 with ui.guard("translating"):
     if model is not None:
         trace = seq2seq.translate(model, text)

@@ -332,12 +332,15 @@ def evaluate(model, examples, batch: int = 500) -> dict[str, float]:
 def alignment_hits(model, examples, batch: int = 500) -> float:
     """Share of output digits whose strongest attention falls inside the source span they come from (the
     year digits on the year, the month digits on the month, the day digits on the day)."""
+    from tlviz import runtime
+
     c = model.config
     hits = total = 0
     for i in range(0, len(examples), batch):
         part = examples[i: i + batch]
         src, lengths = encode_batch([e.source for e in part], c.src_vocab)
-        _, att = greedy(model, src, lengths, max_out=len(part[0].target))
+        with runtime.exclusive("seq2seq alignments"), one_thread():
+            _, att = greedy(model, src, lengths, max_out=len(part[0].target))
         best = att.argmax(-1).numpy()  # (B, T)
         for b, e in enumerate(part):
             for t, span in enumerate(e.spans):

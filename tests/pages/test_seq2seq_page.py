@@ -91,3 +91,13 @@ def test_retrain_runs_and_the_retrained_model_can_be_used(at):
     at.radio(key="s2s_which").set_value("my retrained model").run()
     assert not at.exception and not _errors(at)
     assert any("→ `" in m.value for m in at.markdown)
+
+
+def test_back_to_the_lecture_numbers(at):
+    at.number_input(key="s2s_n").set_value(2).run()
+    at.text_input(key="s2s_cell_0_0").input("7").run()
+    at.radio(key="s2s_method").set_value("scaled_dot").run()
+    assert _context(at) != "[5, 0, 1]"
+    at.button[0].click().run()
+    assert at.number_input(key="s2s_n").value == 4 and at.radio(key="s2s_method").value == "dot"
+    assert _context(at) == "[5, 0, 1]" and not _errors(at)
