@@ -50,12 +50,14 @@ with right:
                    help=f"Examples: {' · '.join(task.examples)}")
     target = ui.kept(st.text_input, "Target sentence for teacher forcing (empty: the corpus translation, else the "
                      "model's own)", key=f"tf_tgt_{task.name}", default="")
+    pad = ui.kept(st.checkbox, "Add 3 <pad> tokens to the source, as in a batch (shows the padding mask)",
+                  key="tf_pad", default=False)
 
 tabs = st.tabs(["① Walk-through", "② Attention maps", "③ Train live", "④ Greedy decoding", "⑤ Loss",
                 "⑥ The paper's model"])
 trace = None
 with ui.guard("the forward pass"):
-    trace, src_tok, dec_in, dec_out, unknown = sm.trace(text, target)
+    trace, src_tok, dec_in, dec_out, unknown = sm.trace(text, target, 3 if pad else 0)
     if unknown:
         st.warning(f"Not in the vocabulary, shown as <unk>: {', '.join(unknown)}. This model only knows the "
                    f"{len(task.src_vocab) - 4} words of its corpus.")
@@ -160,7 +162,12 @@ with tabs[5]:
     with ui.guard("counting parameters"):
         counts = {"tied embeddings (paper)": tf.parameter_count(tf.TransformerConfig.base(vocab, True)),
                   "separate embeddings": tf.parameter_count(tf.TransformerConfig.base(vocab, False))}
+        tied = counts["tied embeddings (paper)"].total
         ui.figure(tviz.parameter_bars(counts), key="tf_params", explanation=(
-            "Base model: N = 6, d_model = 512, d_ff = 2048, h = 8, d_k = 64, built from this page's classes (on "
-            "PyTorch's meta device: counted, never trained here). The paper reports 65M."),
+            "Base model: N = 6, d_model = 512, d_ff = 2048, h = 8, d_k = d_v = 64, dropout 0.1, built from this "
+            "page's classes on PyTorch's meta device (counted, never trained here). With the paper's tied "
+            f"embeddings and a {vocab:,}-token vocabulary we count {tied:,} ({tied / 1e6:.1f}M); the paper reports "
+            f"65M, i.e. {65e6 - tied:+,.0f} (a larger vocabulary, about "
+            f"{(65e6 - tied) / 513 + vocab:,.0f} tokens, would close the gap; the paper does not give the exact "
+            "count). The layers alone hold 44.1M."),
             table=pd.DataFrame({n: vars(c) for n, c in counts.items()}).drop("config"))

@@ -96,7 +96,8 @@ class AttentionStep:
     q: np.ndarray  # (B, h, Lq, d_k) per-head queries
     k: np.ndarray  # (B, h, Lk, d_k)
     v: np.ndarray  # (B, h, Lk, d_k)
-    scores: np.ndarray  # (B, h, Lq, Lk) Q K^T / sqrt(d_k), -inf where masked
+    raw_scores: np.ndarray  # (B, h, Lq, Lk) Q K^T / sqrt(d_k) before the mask
+    scores: np.ndarray  # (B, h, Lq, Lk) the same with -inf where masked
     mask: np.ndarray  # (B, Lq, Lk) bool, True = may attend
     weights: np.ndarray  # (B, h, Lq, Lk) softmax of the scores; rows sum to 1
     heads: np.ndarray  # (B, h, Lq, d_k) weights @ V per head
@@ -190,7 +191,9 @@ class MultiHeadAttention(nn.Module):
             return out, None
         full_mask = (torch.ones(b, 1, lq, k.shape[2], dtype=torch.bool) if mask is None
                      else torch.as_tensor(mask).expand(b, 1, lq, k.shape[2]))
-        return out, AttentionStep(q=_np(q), k=_np(k), v=_np(v), scores=_np(scores), mask=_np(full_mask[:, 0]),
+        raw = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.d_k)  # (B, h, Lq, Lk), unmasked
+        return out, AttentionStep(q=_np(q), k=_np(k), v=_np(v), raw_scores=_np(raw), scores=_np(scores),
+                                  mask=_np(full_mask[:, 0]),
                                   weights=_np(weights), heads=_np(heads), concat=_np(concat), out=_np(out))
 
 
@@ -431,18 +434,22 @@ class Seq2SeqModel:
             return " ".join(ref), "the corpus translation"
         return " ".join(greedy_decode(self, text).output), "the model's own translation"
 
-    def trace(self, text: str, target: str | None = None):
+    def trace(self, text: str, target: str | None = None, pad: int = 0):
         """Teacher-forced forward pass of one sentence with every intermediate.
 
-        Without ``target``: :meth:`default_target`. Returns (trace, source tokens incl. <eos>, decoder input
-        tokens, expected output tokens, unknown words).
+        Without ``target``: :meth:`default_target`. ``pad`` appends that many <pad> tokens to the source (as in a
+        batch) and masks them. Returns (trace, source tokens incl. <eos>, decoder input tokens, expected
+        output tokens, unknown words).
         """
         tokens, src, unknown = self.source_ids(text)
         if target is None or not target.strip():
             target, _ = self.default_target(text)
         t_tokens, dec_in, dec_out = self.target_ids(target)
+        real = len(src)
+        src = src + [self.task.src_vocab.pad_id] * max(0, min(pad, self.config.max_len - real))
+        src_mask = torch.arange(len(src))[None] < real  # (1, Ls) True = real token
         with small_work("Transformer forward pass"):
-            _, trace = self.model(torch.tensor([src]), torch.tensor([dec_in]), return_trace=True)
+            _, trace = self.model(torch.tensor([src]), torch.tensor([dec_in]), src_mask, return_trace=True)
         sv, tv = self.task.src_vocab, self.task.tgt_vocab
         return trace, sv.decode(src), tv.decode(dec_in), tv.decode(dec_out), unknown
 

@@ -86,7 +86,20 @@ def test_padding_keys_get_zero_attention_and_change_nothing():
     assert np.all(trace.cross_attention[:, 0, :, :, 5:] > 0)
     np.testing.assert_allclose(trace.cross_attention.sum(-1), 1.0, atol=1e-5)
     torch.testing.assert_close(logits, logits2, atol=1e-6, rtol=0)
-    assert np.all(np.isneginf(trace.encoder[0].self_attn.scores[1, :, :, 5:]))
+    rec = trace.encoder[0].self_attn
+    assert np.all(np.isneginf(rec.scores[1, :, :, 5:])) and np.all(np.isfinite(rec.raw_scores))
+    np.testing.assert_array_equal(rec.scores[0], rec.raw_scores[0])
+
+
+def test_sentence_trace_with_padding_matches_the_unpadded_one():
+    sm = new_model(en_de())
+    plain, src_tok, dec_in, dec_out, unknown = sm.trace("the cat drinks milk")
+    padded, src_pad, *_ = sm.trace("the cat drinks milk", pad=3)
+    assert src_tok == ["the", "cat", "drinks", "milk", EOS] and src_pad == src_tok + ["<pad>"] * 3
+    assert dec_in[0] == SOS and dec_out[-1] == EOS and unknown == []
+    assert np.all(padded.cross_attention[..., 5:] == 0)
+    np.testing.assert_allclose(padded.logits, plain.logits, atol=1e-5)
+    np.testing.assert_allclose(padded.memory[:, :5], plain.memory, atol=1e-5)
 
 
 def test_trace_shapes_follow_the_api():

@@ -135,10 +135,9 @@ def walkthrough(trace, src_tokens: Sequence[str], tgt_tokens: Sequence[str], blo
             [attn.k[0, head], attn.v[0, head]], ["K = memory·W_k", "V = memory·W_v"], k_tokens, "dimension"),
             "The same encoder output (computed once) gives the keys and values of every decoder layer.",
             f"kv-{tag}"))
-    scores = attn.scores[0, head]
+    raw = attn.raw_scores[0, head]
     mask = attn.mask[0]
-    raw = np.where(mask, scores, np.nan)
-    steps.append(Step(f"4. Scores Q·Kᵀ / √d_k = Q·Kᵀ / √{d_k} → {_shape(scores)}", matrix_heatmap(
+    steps.append(Step(f"4. Scores Q·Kᵀ / √d_k = Q·Kᵀ / √{d_k} → {_shape(raw)}", matrix_heatmap(
         raw, x_labels=k_tokens, y_labels=q_tokens, x_title="key", y_title="query", value_name="score"),
         "How well each query matches each key: a dot product, scaled by √d_k so large dimensions do not push the "
         "softmax into regions with tiny gradients.", f"scores-{tag}"))
@@ -147,11 +146,12 @@ def walkthrough(trace, src_tokens: Sequence[str], tgt_tokens: Sequence[str], blo
         value_name="score"), (
         "The look-ahead mask: position i may only attend to positions ≤ i, so the decoder cannot peek at the "
         "words it must predict." if block == "decoder" else
-        "Padding positions would be set to −∞ here; a single sentence has no padding, so nothing is masked."
+        "Padding positions would be set to −∞ here; a single sentence has no padding, so nothing is masked "
+        "(tick “Pad the source” above to see a padding mask)."
         if not (~mask).any() else "Padding keys are set to −∞ and get zero weight after the softmax."),
         f"mask-{tag}"))
     steps.append(Step("6. Softmax over each row → attention weights", attention_heatmap(
-        attn.weights[0, head], k_tokens, q_tokens, masked=~mask if (~mask).any() else None),
+        attn.weights[0, head], k_tokens, q_tokens),
         "Each row sums to 1: how much each query word draws from every key word (−∞ became exactly 0).",
         f"softmax-{tag}"))
     steps.append(Step(f"7. Weights × V → head {head + 1}'s output {_shape(attn.heads[0, head])}", side_by_side(
@@ -217,15 +217,19 @@ def step_cross_attention(step, src_tokens: Sequence[str], title: str | None = No
     w = step.cross_attention  # (layers, h, Ls)
     layers, heads = w.shape[:2]
     rows = [f"L{layer + 1} head {h + 1}" for layer in range(layers) for h in range(heads)]
-    return attention_heatmap(w.reshape(layers * heads, -1), src_tokens, rows, title=title,
-                             y_title="layer, head", x_title="source token", height=80 + 32 * len(rows))
+    fig = attention_heatmap(w.reshape(layers * heads, -1), src_tokens, rows, title=title,
+                            y_title="layer, head", x_title="source token", height=150 + 32 * len(rows))
+    fig.update_layout(margin=dict(t=130))  # room for the title above the top axis
+    return fig
 
 
 def decode_alignment(decode_trace, layer: int = -1, title: str | None = None):
     """Output tokens (rows, incl. <eos>) against source tokens: cross-attention averaged over the heads."""
     mat = np.stack([s.cross_attention[layer].mean(0) for s in decode_trace.steps])  # (steps, Ls)
-    return attention_heatmap(mat, decode_trace.source, [s.chosen for s in decode_trace.steps], title=title,
-                             y_title="generated token", x_title="source token")
+    fig = attention_heatmap(mat, decode_trace.source, [s.chosen for s in decode_trace.steps], title=title,
+                            y_title="generated token", x_title="source token")
+    fig.update_layout(margin=dict(t=130))
+    return fig
 
 
 def loss_figure(demo, which: str = "before"):
@@ -246,9 +250,11 @@ def loss_figure(demo, which: str = "before"):
                                  hovertemplate="%{y}<br>%{x}: %{z:.3f}<extra></extra>"), row=1, col=col)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_yaxes(showticklabels=False, row=1, col=2)
-    fig.update_xaxes(side="top", type="category")
-    return _layout(fig, f"cross-entropy = {ce.sum():.2f} (sum of −log p(target) over the {len(ce)} positions)",
-                   height=330)
+    fig.update_xaxes(type="category", title_text="output word")
+    per_pos = ", ".join(f"{v:.2f}" for v in ce)
+    fig = _layout(fig, f"cross-entropy = {ce.sum():.2f} = {per_pos} (−log p(target) per position)", height=380)
+    fig.update_layout(margin=dict(t=90))
+    return fig
 
 
 def parameter_bars(counts: dict[str, object], paper_total: float = 65e6):
@@ -260,11 +266,10 @@ def parameter_bars(counts: dict[str, object], paper_total: float = 65e6):
     for i, part in enumerate(parts):
         fig.add_trace(go.Bar(name=part, x=list(counts), y=[getattr(c, part) / 1e6 for c in counts.values()],
                              marker_color=HEAD_COLORS[i], hovertemplate=f"{part}: %{{y:.2f}}M<extra></extra>"))
-    fig.add_trace(go.Scatter(x=list(counts), y=[paper_total / 1e6] * len(counts), mode="lines+text",
-                             name="paper: 65M", line=dict(color="black", dash="dash"),
-                             text=["paper: 65M"] + [""] * (len(counts) - 1), textposition="top right"))
+    fig.add_hline(y=paper_total / 1e6, line=dict(color="black", dash="dash"), annotation_text="paper: 65M",
+                  annotation_position="bottom right")
     for name, c in counts.items():
-        fig.add_annotation(x=name, y=c.total / 1e6, text=f"{c.total:,}", showarrow=False, yshift=14)
+        fig.add_annotation(x=name, y=c.total / 1e6, text=f"<b>{c.total:,}</b>", showarrow=False, yshift=14)
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="parameters (millions)")
     return _layout(fig, None, 420)
