@@ -55,12 +55,12 @@ with ui.guard("the worked example"):
     params = {}
     if method == "general":
         identity = "\n".join(" ".join("1" if i == j else "0" for j in range(d)) for i in range(d))
-        w_text = ui.kept(st.text_area, f"W ({d}x{d}; W = identity gives the dot product back)", key=f"s2s_W_{d}",
-                         default=identity, height=70 + 22 * d)
+        w_text = ui.kept(st.columns([2, 3])[0].text_area, f"W ({d}x{d}; identity gives the dot product back)",
+                         key=f"s2s_W_{d}", default=identity, height=70 + 22 * d)
         params["W"] = attention.parse_matrix(w_text, (d, d), "W")
     elif method == "additive":
-        seed = ui.kept(st.number_input, "Seed of W1, W2, v (learnt in a real model)", key="s2s_seed", default=0,
-                       min_value=0, max_value=999)
+        seed = ui.kept(st.columns([1, 3])[0].number_input, "Seed of W1, W2, v (learnt in a real model)",
+                       key="s2s_seed", default=0, min_value=0, max_value=999)
         params = attention.score_params("additive", d, seed=int(seed))
         st.caption("W1 = " + str(params["W1"].tolist()) + " · W2 = " + str(params["W2"].tolist()) + " · v = "
                    + str(params["v"].tolist()))
