@@ -68,6 +68,6 @@ def test_bad_sentence_gives_a_message_and_keeps_other_inputs(at, sentence, messa
     assert not _errors(at)
 
 
-def test_odd_dimension_choice_and_empty_selection(at):
+def test_empty_dimension_selection_asks_for_one(at):
     at.multiselect(key="pe_dims_64").set_value([]).run()
     assert not at.exception and any("at least one dimension" in i.value for i in at.info)

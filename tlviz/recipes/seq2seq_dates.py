@@ -3,7 +3,8 @@
 A GRU encoder-decoder with dot-product (Luong) attention reads human-written dates ("the 5th of august 1975")
 character by character and writes ISO dates ("1975-08-05"). Held-out dates (10% of the calendar 1900-2099,
 never seen in training in any format) measure exact match; the alignment score is the share of output digits
-whose strongest attention lies on the source part they come from. About 8 minutes on one CPU core.
+whose strongest attention lies on the source part they come from. 10.5 minutes on one CPU core here (shared
+with other jobs); held-out exact match is already 100% after 500 of the 3000 steps.
 """
 
 from __future__ import annotations
