@@ -90,9 +90,7 @@ with tabs[1]:
 with tabs[2]:
     st.markdown("**Teacher forcing.** The decoder is fed the correct target shifted right behind `<sos>` and "
                 "learns to predict the next word at every position at once:")
-    st.dataframe(pd.DataFrame([{"source": " ".join(s), "decoder input": " ".join(["<sos>", *t]),
-                                "expected output": " ".join([*t, "<eos>"])} for s, t in get_task(task_name).train[:4]]),
-                 hide_index=True, width="stretch")
+    st.dataframe(tviz.teacher_forcing_table(get_task(task_name).train[:4]), hide_index=True, width="stretch")
     c = st.columns(4)
     steps = ui.kept(c[0].number_input, "training steps", key="tf_steps", default=400, min_value=20,
                     max_value=3000, step=50)
@@ -132,10 +130,9 @@ with tabs[3]:
         ui.figure(tviz.decode_alignment(dec, title="Which source words each output word used (last layer, "
                                                    "mean of heads)"), key="tf_align",
                   explanation="The encoder ran once; the decoder ran once per output word.")
-        st.dataframe(pd.DataFrame([{"step": i + 1, "decoder input": " ".join(s.decoder_input), "chosen": s.chosen,
-                                    "p": f"{s.probs[s.chosen_id]:.1%}"} for i, s in enumerate(dec.steps)]),
-                     hide_index=True, width="stretch")
-        k = st.slider("Step", 1, len(dec.steps), 1, key="tf_dec_step")
+        st.dataframe(tviz.decode_table(dec), hide_index=True, width="stretch")
+        k = st.radio("Step", range(1, len(dec.steps) + 1), horizontal=True,
+                     format_func=lambda i: f"{i}: {dec.steps[i - 1].chosen}")
         s = dec.steps[k - 1]
         st.markdown(f"Step {k}: decoder input `{' '.join(s.decoder_input)}` → chose **{s.chosen}**")
         a, b = st.columns(2)

@@ -218,8 +218,7 @@ def step_cross_attention(step, src_tokens: Sequence[str], title: str | None = No
     layers, heads = w.shape[:2]
     rows = [f"L{layer + 1} head {h + 1}" for layer in range(layers) for h in range(heads)]
     fig = attention_heatmap(w.reshape(layers * heads, -1), src_tokens, rows, title=title,
-                            y_title="layer, head", x_title="source token", height=150 + 32 * len(rows))
-    fig.update_layout(margin=dict(t=130))  # room for the title above the top axis
+                            y_title="layer, head", x_title="", height=150 + 32 * len(rows))
     return fig
 
 
@@ -227,8 +226,7 @@ def decode_alignment(decode_trace, layer: int = -1, title: str | None = None):
     """Output tokens (rows, incl. <eos>) against source tokens: cross-attention averaged over the heads."""
     mat = np.stack([s.cross_attention[layer].mean(0) for s in decode_trace.steps])  # (steps, Ls)
     fig = attention_heatmap(mat, decode_trace.source, [s.chosen for s in decode_trace.steps], title=title,
-                            y_title="generated token", x_title="source token")
-    fig.update_layout(margin=dict(t=130))
+                            y_title="generated token", x_title="")  # the title names the columns
     return fig
 
 
@@ -266,11 +264,30 @@ def parameter_bars(counts: dict[str, object], paper_total: float = 65e6):
     for i, part in enumerate(parts):
         fig.add_trace(go.Bar(name=part, x=list(counts), y=[getattr(c, part) / 1e6 for c in counts.values()],
                              marker_color=HEAD_COLORS[i], hovertemplate=f"{part}: %{{y:.2f}}M<extra></extra>"))
-    fig.add_hline(y=paper_total / 1e6, line=dict(color="black", dash="dash"), annotation_text="paper: 65M",
-                  annotation_position="bottom right")
+    paper = "paper reports"
+    fig.add_trace(go.Bar(name="paper (total only)", x=[paper], y=[paper_total / 1e6], marker_color="#bdbdbd",
+                         hovertemplate="paper: %{y:.0f}M<extra></extra>"))
     for name, c in counts.items():
         fig.add_annotation(x=name, y=c.total / 1e6, text=f"<b>{c.total:,}</b>", showarrow=False, yshift=14)
+    fig.add_annotation(x=paper, y=paper_total / 1e6, text=f"<b>{paper_total / 1e6:.0f}M</b>", showarrow=False,
+                       yshift=14)
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="parameters (millions)")
     return _layout(fig, None, 420)
 
+
+
+def teacher_forcing_table(pairs):
+    """Source, decoder input (<sos> + target: shifted right) and expected output (target + <eos>) per pair."""
+    import pandas as pd
+
+    return pd.DataFrame([{"source": " ".join(s), "decoder input": " ".join(["<sos>", *t]),
+                          "expected output": " ".join([*t, "<eos>"])} for s, t in pairs])
+
+
+def decode_table(decode_trace):
+    """One row per greedy step: what the decoder was fed, what it chose, with which probability."""
+    import pandas as pd
+
+    return pd.DataFrame([{"step": i + 1, "decoder input": " ".join(s.decoder_input), "chosen": s.chosen,
+                          "p": f"{s.probs[s.chosen_id]:.1%}"} for i, s in enumerate(decode_trace.steps)])
