@@ -83,28 +83,59 @@ def run(quick: bool = False) -> list[dict]:
     from tlviz import transformer as tf
     from tlviz.data.parallel import en_de
 
+    # Everything below runs with one torch thread, as the page's training does (TrainConfig.threads): for these
+    # 64-wide models two threads were 15-25x slower on busy cores. The machine's second core serves the page.
     threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _run(quick)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(quick: bool) -> list[dict]:
+    import torch
+
+    from tlviz import transformer as tf
+    from tlviz.data.parallel import en_de
+
     task = en_de()
     tcfg = tf.TrainConfig(eval_every=25, seed=0)
     rows = []
 
-    # 1. live training from scratch to a usable model (the page's "Train from scratch", default sizes)
-    max_steps = 5 if quick else 1000
+    # 1. live training from scratch to a usable model (the page's "Train from scratch", default sizes):
+    #    first to 90% held-out token accuracy (vs the baseline), then on to 90% whole sentences exactly right
+    max_steps = 5 if quick else 1500
     sm = tf.new_model(task)
     trainer = tf.Trainer(sm, tf.TrainConfig(steps=max_steps, eval_every=25, seed=0))
+    reached: dict[str, tuple[float, int, float]] = {}
     start = time.perf_counter()
-    hist = trainer.run(should_stop=lambda: bool(trainer.history.val_acc) and trainer.history.val_acc[-1] >= TARGET)
-    ours_s = time.perf_counter() - start
-    ours_steps = hist.steps[-1]
-    exact = tf.exact_match(sm.model, task.held_out, task.src_vocab, task.tgt_vocab)
+
+    def watch(event):
+        if not event.evaluated:
+            return
+        now = time.perf_counter() - start
+        if "token" not in reached and event.history.val_acc[-1] >= TARGET:
+            reached["token"] = (now, event.step, event.history.val_acc[-1])
+        if "token" in reached and event.step % 50 == 0:
+            exact = tf.exact_match(sm.model, task.held_out, task.src_vocab, task.tgt_vocab)
+            if exact >= TARGET:
+                reached["exact"] = (time.perf_counter() - start, event.step, exact)
+
+    trainer.run(watch, should_stop=lambda: "exact" in reached)
     base = _torch_baseline(task, sm.config)
-    base_s, base_steps, base_acc = _train_until(base, task, tcfg, max_steps, None if quick else TARGET)
+    base_s, base_steps, base_acc = _train_until(base, task, tcfg, 5 if quick else 1000, None if quick else TARGET)
+    tok_s, tok_step, tok_acc = reached.get("token", (time.perf_counter() - start, trainer.step, 0.0))
     rows.append(row(
         f"live training EN-DE to {TARGET:.0%} held-out token acc" if not quick else "live training EN-DE (5 steps)",
-        ours_s, "torch.nn.Transformer, same size/batches/optimiser", base_s,
-        f"ours {ours_steps} steps -> {hist.last_val_acc or 0:.1%} tokens, {exact:.1%} sentences exact "
-        f"(greedy); baseline {base_steps} steps -> {base_acc:.1%}; {threads} threads; "
-        f"{tf.describe(sm.config)}; shared machine, noisy"))
+        tok_s, "torch.nn.Transformer, same size/batches/optimiser", base_s,
+        f"ours {tok_step} steps -> {tok_acc:.1%}; baseline {base_steps} steps -> {base_acc:.1%} (its default "
+        f"init: N(0,1) embeddings x sqrt(d)); 1 torch thread; {tf.describe(sm.config)}; shared machine, noisy"))
+    if not quick:
+        ex_s, ex_step, ex_acc = reached.get("exact", (time.perf_counter() - start, trainer.step, 0.0))
+        rows.append(row(f"live training EN-DE to {TARGET:.0%} held-out sentences exactly right (greedy)", ex_s,
+                        notes=f"{ex_step} steps -> {ex_acc:.1%} of {len(task.held_out)} unseen sentences; "
+                              "includes the greedy evaluations every 50 steps; goal: under 120 s"))
 
     # 2. one training step, same batch, both models (ms)
     src, src_mask, dec_in, dec_out = tf.make_batch(task.train[:64], task.src_vocab, task.tgt_vocab)

@@ -60,7 +60,7 @@ with ui.guard("the forward pass"):
     trace, src_tok, dec_in, dec_out, unknown = sm.trace(text, target, 3 if pad else 0)
     if unknown:
         st.warning(f"Not in the vocabulary, shown as <unk>: {', '.join(unknown)}. This model only knows the "
-                   f"{len(task.src_vocab) - 4} words of its corpus.")
+                   f"{len(task.src_vocab) - 4} source and {len(task.tgt_vocab) - 4} target words of its corpus.")
 
 with tabs[0]:
     if trace is not None:

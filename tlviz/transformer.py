@@ -439,7 +439,7 @@ class Seq2SeqModel:
 
         Without ``target``: :meth:`default_target`. ``pad`` appends that many <pad> tokens to the source (as in a
         batch) and masks them. Returns (trace, source tokens incl. <eos>, decoder input tokens, expected
-        output tokens, unknown words).
+        output tokens, unknown words of the source and the target).
         """
         tokens, src, unknown = self.source_ids(text)
         if target is None or not target.strip():
@@ -451,6 +451,7 @@ class Seq2SeqModel:
         with small_work("Transformer forward pass"):
             _, trace = self.model(torch.tensor([src]), torch.tensor([dec_in]), src_mask, return_trace=True)
         sv, tv = self.task.src_vocab, self.task.tgt_vocab
+        unknown = list(dict.fromkeys(unknown + tv.unknown(t_tokens)))
         return trace, sv.decode(src), tv.decode(dec_in), tv.decode(dec_out), unknown
 
 

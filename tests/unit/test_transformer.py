@@ -239,6 +239,8 @@ def test_bad_inputs_are_input_errors_and_unknown_words_are_unk():
     tokens, ids, unknown = sm.source_ids("The zebra drinks milk!")
     assert tokens == ["the", "zebra", "drinks", "milk"] and unknown == ["zebra"]
     assert sm.task.src_vocab.decode(ids) == ["the", UNK, "drinks", "milk", EOS]
+    _, src_tok, dec_in, _, unknown = sm.trace("the zebra drinks milk", "das zebra trinkt milch")
+    assert unknown == ["zebra"] and src_tok[1] == UNK and dec_in == [SOS, "das", UNK, "trinkt", "milch"]
 
 
 def test_corpus_split_is_deterministic_and_disjoint():
