@@ -36,7 +36,8 @@ if st.session_state.get("vit_sample") not in options:
 
 def _use_sample():
     with ui.guard("the sample"):
-        st.session_state["vit_image"] = (st.session_state["vit_sample"], vit.load_sample(st.session_state["vit_sample"]))
+        choice = st.session_state["vit_sample"]
+        st.session_state["vit_image"] = (choice, vit.load_sample(choice))
 
 
 left, right = st.columns(2)
@@ -160,7 +161,8 @@ with ui.guard("the CNN attribution"):
     a, b = st.columns(2)
     with a:
         ui.figure(vz.attribution_overlay(cnn_pix, heat, f"CNN {method}: '{cls_name.split(',')[0]}'"), "vit_attr",
-                  f"Pixels that raised the CNN's score for its top class '{cls_name}'.")
+                  f"Pixels that raised the CNN's score for its top class '{cls_name}' (an ImageNet class: "
+                  "on a silhouette, the CNN's class is as meaningless as the ViT's on a photo).")
     with b:
         ui.figure(vz.attention_overlay(pix, res.rollout, tr.grid, "ViT attention rollout", overlay_title="rollout"),
                   "vit_rollout2", "Where the ViT's [CLS] token reads from. Agreement is not guaranteed, and neither "

@@ -122,7 +122,8 @@ def test_trace_shapes_follow_the_api(tiny):
     cfg = vit.ViTConfig.tiny()
     n = 1 + cfg.grid[0] * cfg.grid[1]
     assert trace.weights.shape == (cfg.depth, cfg.num_heads, n, n) and trace.weights.dtype == np.float32
-    assert trace.grid == cfg.grid and trace.tokens[0] == "[CLS]" and trace.tokens[1] == "(0,0)" and len(trace.tokens) == n
+    assert trace.grid == cfg.grid and len(trace.tokens) == n
+    assert trace.tokens[0] == "[CLS]" and trace.tokens[1] == "(0,0)"
     np.testing.assert_allclose(trace.weights.sum(-1), 1.0, atol=1e-5)
     assert trace.cls_maps().shape == (cfg.depth, cfg.num_heads, *cfg.grid)
     np.testing.assert_allclose(trace.patch_map(1, 0), trace.weights[1, 0, 0, 1:].reshape(cfg.grid))

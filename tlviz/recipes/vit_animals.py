@@ -1,6 +1,6 @@
 """Train the ViT lesson's offline default: a small timm ``VisionTransformer`` on Animal-MNIST silhouettes.
 
-    python -m tlviz.recipes.vit_animals [--epochs 40] [--threads 1] [--budget-min 13]
+    python -m tlviz.recipes.vit_animals [--epochs 60] [--threads 1] [--budget-min 14]
 
 Animal-MNIST (packaged with ``animal-mnist``): 10,000 28x28 grey white-on-black silhouettes of 10 animals. A
 seeded stratified split (``ImageDataset.split(0.2, seed=0)``) gives 8,000 training and 2,000 test images; the test
@@ -31,15 +31,18 @@ MEAN, STD = 0.5, 0.5
 
 
 def augment(x, generator):
-    """Random affine per image: shift up to 3 px, rotate up to 12 degrees, scale 0.9-1.1, flip half. x (B,1,H,W)."""
+    """Random affine per image: shift up to 2 px, rotate up to 8 degrees, scale 0.94-1.06, flip half. x (B,1,H,W).
+
+    Mild on purpose: with stronger augmentation (3 px, 12 degrees, 0.9-1.1) and a 13-minute CPU budget the model
+    underfitted (79% on its own clean training images, 80.7% test)."""
     import torch
     import torch.nn.functional as F
 
     b = x.shape[0]
-    angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(12)
-    scale = 0.9 + torch.rand(b, generator=generator) * 0.2
+    angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(8)
+    scale = 0.94 + torch.rand(b, generator=generator) * 0.12
     flip = torch.where(torch.rand(b, generator=generator) < 0.5, -1.0, 1.0)
-    shift = (torch.rand(b, 2, generator=generator) * 2 - 1) * (3 / 14)  # 3 px in [-1, 1] coordinates
+    shift = (torch.rand(b, 2, generator=generator) * 2 - 1) * (2 / 14)  # 2 px in [-1, 1] coordinates
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
                          torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)  # (B, 2, 3)
@@ -69,12 +72,14 @@ def main(argv=None) -> None:
     from tlviz.data.images import animal_mnist
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1.5e-3)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--budget-min", type=float, default=13.0, help="finish the schedule within this many minutes")
+    p.add_argument("--budget-min", type=float, default=14.0, help="finish the schedule within this many minutes")
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--init", type=Path, default=None,
+                   help="continue from this checkpoint of the same recipe (a second budget-limited run on a slow CPU)")
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -87,8 +92,17 @@ def main(argv=None) -> None:
     xte, yte = to_x(test.images), torch.from_numpy(test.labels)
 
     config = ViTConfig(img_size=28, patch_size=4, in_chans=1, num_classes=len(data.classes), embed_dim=64, depth=5,
-                       num_heads=4, mlp_ratio=2.0, drop_path_rate=0.05)
+                       num_heads=4, mlp_ratio=2.0)
     model = build(config)
+    history: list[dict] = []
+    if args.init is not None:
+        from tlviz.checkpoints import load as load_checkpoint
+
+        state, previous = load_checkpoint(args.init)
+        model.load_state_dict(state)
+        history = list(previous.metrics.get("runs", [])) or [
+            {k: previous.metrics.get(k) for k in ("epochs", "train_seconds", "test_accuracy", "lr", "batch")}]
+        print(f"continuing from {args.init} (test accuracy {previous.metrics.get('test_accuracy')})", flush=True)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos_embed" not in n and "cls_token" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos_embed" not in n
@@ -97,7 +111,7 @@ def main(argv=None) -> None:
                             lr=args.lr)
     steps_per_epoch = math.ceil(len(xtr) / args.batch)
     total = args.epochs * steps_per_epoch
-    warmup = 2 * steps_per_epoch
+    warmup = (steps_per_epoch // 4) if args.init is not None else 2 * steps_per_epoch
     base_lrs = [g["lr"] for g in opt.param_groups]
 
     def set_lr(step: int, progress: float) -> None:
@@ -114,7 +128,7 @@ def main(argv=None) -> None:
     for epoch in range(args.epochs):
         model.train()
         order = torch.randperm(len(xtr), generator=gen)
-        total_loss = 0.0
+        total_loss, seen = 0.0, 0
         for i in range(0, len(xtr), args.batch):
             idx = order[i:i + args.batch]
             progress = max(step / total, (time.time() - start) / (args.budget_min * 60))
@@ -129,9 +143,10 @@ def main(argv=None) -> None:
             opt.step()
             step += 1
             total_loss += loss.item() * len(idx)
+            seen += len(idx)
         epochs_done = epoch + 1
         elapsed = time.time() - start
-        msg = f"epoch {epochs_done:2d} loss {total_loss / len(xtr):.3f} {elapsed:6.0f}s"
+        msg = f"epoch {epochs_done:2d} loss {total_loss / max(1, seen):.3f} {elapsed:6.0f}s"
         if epochs_done % 5 == 0 or epochs_done == args.epochs:
             acc, _ = evaluate(model, xte, yte)
             msg += f" test acc {acc:.3f}"
@@ -145,14 +160,20 @@ def main(argv=None) -> None:
     train_acc, _ = evaluate(model, xtr, ytr)
     print(f"test accuracy {acc:.4f}; train accuracy {train_acc:.4f}; per class "
           + ", ".join(f"{c} {a:.2f}" for c, a in zip(data.classes, per_class)), flush=True)
+    runs = history + [{"epochs": round(step / steps_per_epoch, 1), "train_seconds": round(train_s),
+                       "test_accuracy": round(acc, 4), "lr": args.lr, "batch": args.batch}]
+    total_s = sum(r.get("train_seconds") or 0 for r in runs)
+    how = (f"trained {total_s / 60:.0f} min on a CPU" if len(runs) == 1 else
+           f"trained in {len(runs)} budget-limited runs, {total_s / 60:.0f} min on a CPU")
     meta = CheckpointMeta(
         name=NAME, family="vit", recipe="tlviz.recipes.vit_animals",
         config={**config.to_dict(), "mean": [MEAN], "std": [STD], "grey": True},
-        note=(f"Our own ViT ({params / 1e3:.0f}k parameters, 7x7 patches of 4x4 px) trained {train_s / 60:.0f} min "
-              f"on a CPU: {acc:.1%} test accuracy on Animal-MNIST's 2,000 held-out silhouettes "
-              "(10 animals, 28x28 grey). It knows only these silhouettes, not photos."),
+        note=(f"Our own ViT ({params / 1e3:.0f}k parameters, 7x7 patches of 4x4 px) {how}: {acc:.1%} test accuracy "
+              "on Animal-MNIST's 2,000 held-out silhouettes (10 animals, 28x28 grey). It knows only these "
+              "silhouettes, not photos."),
         metrics={"test_accuracy": round(acc, 4), "train_accuracy": round(train_acc, 4), "params": params,
-                 "epochs": round(step / steps_per_epoch, 1), "steps": step, "train_seconds": round(train_s), "stopped_early": stopped_early,
+                 "epochs": round(step / steps_per_epoch, 1), "steps": step, "train_seconds": round(train_s),
+                 "runs": runs, "stopped_early": stopped_early,
                  "per_class_test_accuracy": {c: round(float(a), 4) for c, a in zip(data.classes, per_class)},
                  "dataset": "Animal-MNIST (animal-mnist==0.4), split(0.2, seed=0): 8000 train / 2000 test"},
         extra={"default": True, "labels": list(data.classes), "dataset": "animal_mnist"})
