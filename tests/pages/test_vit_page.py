@@ -84,7 +84,7 @@ def test_good_non_square_upload_replaces_the_image():
     at = _app()
     at.file_uploader(key="vit_upload").set_value(("wide.png", _png(300, 40), "image/png")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert "upload: wide.png (300x40 px)" in _caption(at)
+    assert "upload: wide.png** (300x40 px)" in _caption(at)
 
 
 def test_sample_choice_and_unknown_model():
