@@ -106,6 +106,8 @@ with tabs[2]:
             prog = bar.progress(0.0, "starting…")
 
             def on_step(e):
+                if e.step % 5 and not e.evaluated and e.step != e.total:
+                    return  # a page update every 5 steps is enough (each one is also where Stop takes effect)
                 prog.progress(e.step / e.total, f"step {e.step}/{e.total} · loss {e.loss:.3f} · "
                                                 f"{e.elapsed_s:.0f} s")
                 if e.evaluated:
