@@ -94,9 +94,10 @@ with tabs[2]:
     c = st.columns(4)
     steps = ui.kept(c[0].number_input, "training steps", key="tf_steps", default=400, min_value=20,
                     max_value=3000, step=50)
-    start = c[1].button("▶ Train from scratch", type="primary")
-    go_on = c[2].button("⏩ Continue", disabled=live is None or live.history.finished)
-    c[3].button("⏹ Stop (keeps what was learnt)", disabled=live is None and not start)
+    start = c[1].button("Train from scratch", icon=":material/play_arrow:", type="primary")
+    go_on = c[2].button("Continue", icon=":material/fast_forward:", disabled=live is None or live.history.finished)
+    c[3].button("Stop", icon=":material/stop:", disabled=live is None and not start,
+                help="Stops between two steps; the model keeps what it has learnt.")
     bar, curves = st.empty(), st.empty()
     with ui.guard("training"):
         if start:

@@ -60,7 +60,7 @@ def test_reversal_checkpoint_and_bad_target():
 
 def test_live_training_runs_and_offers_the_model():
     at = run(tf_steps=20, tf_task="reverse")
-    at.button[0].click().run()  # ▶ Train from scratch
+    at.button[0].click().run()  # Train from scratch
     assert not at.exception and not at.error
     assert "finished" in texts(at.success)
     assert "Your live-trained model" in at.selectbox(key="tf_model").options
