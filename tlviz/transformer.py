@@ -461,7 +461,7 @@ def new_model(task, config: TransformerConfig | None = None, seed: int = 0, **ov
     torch.manual_seed(seed)
     cfg = config or TransformerConfig.small(len(task.src_vocab), len(task.tgt_vocab), **overrides)
     model = Transformer(cfg).eval()
-    return Seq2SeqModel(model, task, name=f"untrained ({describe(cfg)})")
+    return Seq2SeqModel(model, task, name="untrained (random weights)")
 
 
 def untrained(task_name: str, d_model: int = 64, n_heads: int = 4, d_k: int | None = None, n_layers: int = 2,
