@@ -391,7 +391,7 @@ def parameter_count(config: TransformerConfig) -> ParameterCount:
     return ParameterCount(emb + enc + dec + out, emb, enc, dec, out, config)
 
 
-# --------------------------------------------------------------------------------------------- a model + its vocabularies
+# ------------------------------------------------------------------------------- a model + its vocabularies
 
 @dataclass
 class Seq2SeqModel:
