@@ -12,8 +12,9 @@ import time
 from bench import row, timed
 
 SENT16 = "The cat drank the milk because it was [MASK] and the bowl was full"  # 16 word pieces with BERT's vocab
+SENT64 = " ".join(["The cat drank the milk because it was hungry."] * 5) + " The big dog [MASK] all of the cold water so fast."
 SENT32 = ("The animal didn't cross the street because it was too tired, so it waited on the corner while the "
-          "[MASK] cars went slowly past the old school.")
+          "[MASK] cars went slowly past the school.")
 
 
 def _tiny_mlm():
@@ -32,16 +33,26 @@ def _tiny_mlm():
     return bert.BertModel("tiny random MLM", models.freeze(model), tok, True, "local")
 
 
-def _random_bert_base_shape(tokenizer):
-    """bert-base's shape (12 layers x 12 heads, 768 wide), random weights: payloads depend on shape only."""
+def _random_bert_base_shape(tokenizer, mlm: bool = False):
+    """bert-base's shape (12 layers x 12 heads, 768 wide), random weights: payloads and times depend on shape."""
     import torch
-    from transformers import BertConfig, BertModel
+    from transformers import BertConfig, BertForMaskedLM, BertModel
 
     from tlviz import bert, models
 
     torch.manual_seed(0)
-    model = BertModel(BertConfig(vocab_size=len(tokenizer), attn_implementation="eager")).eval()
-    return bert.BertModel("random bert-base shape", models.freeze(model), tokenizer, False, "local")
+    cls = BertForMaskedLM if mlm else BertModel
+    model = cls(BertConfig(vocab_size=len(tokenizer), attn_implementation="eager")).eval()
+    return bert.BertModel("random bert-base shape" + (" MLM" if mlm else ""), models.freeze(model), tokenizer, mlm,
+                          "local")
+
+
+def _fit(bm, text: str, limit: int) -> str:
+    """``text`` shortened from the front (whole words) until the model's tokenizer makes at most ``limit`` pieces."""
+    words = text.split()
+    while len(bm.tokenizer(" ".join(words))["input_ids"]) > limit:
+        words = words[1:]
+    return " ".join(words)
 
 
 def all_figures(bm, text: str) -> dict[str, str]:
@@ -114,6 +125,15 @@ def run(quick: bool = False) -> list[dict]:
             "; 2 shared CPU cores, noisy")))
     if quick:
         return rows
+    cap_models = models_to_time + [("bert-base shape, random MLM", _random_bert_base_shape(
+        models_to_time[0][1].tokenizer, mlm=True))]
+    for label, bm in cap_models:
+        text = _fit(bm, SENT64, bert.MAX_TOKENS)
+        n = len(bert.attentions(bm, text).tokens)
+        secs, figs = timed(lambda bm=bm, text=text: all_figures(bm, text), 2)
+        rows.append(row(f"BERT page at the cap: {n} tokens -> all figures ({label})", secs, notes=(
+            f"{sum(map(len, figs.values())) / 1e3:.0f} kB; MAX_TOKENS={bert.MAX_TOKENS}; IG 24 steps included "
+            f"when the model has an MLM head ({'yes' if bm.has_mlm else 'no'})")))
     payload_models = [bert.load(bert.DEFAULT)]
     payload_models.append(_random_bert_base_shape(payload_models[0].tokenizer))
     for bm in payload_models:
