@@ -138,9 +138,11 @@ ui.figure(vz.attention_overlay(pix, tr.patch_map(layer - 1, head, query), tr.gri
           "and head are chosen above.", side=True)
 
 st.header("6. Prediction")
-ui.figure(bar_topk([lab for lab, _ in res.top], [p for _, p in res.top], "Top-5 classes"), "vit_top5",
-          f"The [CLS] token's final state through the classification head ({len(model.labels)} classes).",
-          side=True)
+truth = vit.sample_class(label) if model.grey else None
+ui.figure(bar_topk([lab for lab, _ in res.top], [p for _, p in res.top], "Top-5 classes", highlight=truth),
+          "vit_top5", f"The [CLS] token's final state through the classification head ({len(model.labels)} classes)."
+          + (f" The true class of this held-out silhouette is **{truth}** (red when it is in the top 5)."
+             if truth else ""), side=True)
 
 st.header("7. Attention is not an explanation")
 st.markdown("Attention says where information is **read from**, not what **caused** the prediction: values, "
@@ -161,8 +163,9 @@ with ui.guard("the CNN attribution"):
     a, b = st.columns(2)
     with a:
         ui.figure(vz.attribution_overlay(cnn_pix, heat, f"CNN {method}: '{cls_name.split(',')[0]}'"), "vit_attr",
-                  f"Pixels that raised the CNN's score for its top class '{cls_name}' (an ImageNet class: "
-                  "on a silhouette, the CNN's class is as meaningless as the ViT's on a photo).")
+                  f"Pixels that raised the CNN's score for its top class '{cls_name}'."
+                  + (" It knows ImageNet's 1000 photo classes, not silhouettes: its class here is as meaningless "
+                     "as the default ViT's on a photo." if truth else ""))
     with b:
         ui.figure(vz.attention_overlay(pix, res.rollout, tr.grid, "ViT attention rollout", overlay_title="rollout"),
                   "vit_rollout2", "Where the ViT's [CLS] token reads from. Agreement is not guaranteed, and neither "

@@ -501,7 +501,7 @@ def analyse(model: ViTModel, image, top_k: int = 5) -> ViTAnalysis:
 
 
 @functools.lru_cache(maxsize=2)
-def silhouette_samples(per_class: int = 1) -> dict[str, Any]:
+def silhouette_samples(per_class: int = 3) -> dict[str, Any]:
     """The default model's natural inputs: Animal-MNIST test silhouettes (never seen in training), as RGB PIL
     images keyed "cat (test #12)", ``per_class`` of each class in class order."""
     from PIL import Image
@@ -530,6 +530,12 @@ def sample_names(model: ViTModel | None = None) -> list[str]:
     except InputError:  # Animal-MNIST not installed: photos only
         shapes = []
     return shapes + photos if model is None or model.grey else photos + shapes
+
+
+def sample_class(name: str) -> str | None:
+    """The true class of a silhouette sample ("cat (test #12)" -> "cat"), None for photos and uploads."""
+    head = name.split(" (test #")[0]
+    return head if " (test #" in name and head in DEFAULT_CLASSES else None
 
 
 def load_sample(name: str):

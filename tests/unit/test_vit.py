@@ -245,7 +245,9 @@ def test_shipped_default_reports_its_measured_accuracy():
     assert f"{acc:.1%}" in meta.note
     # The page's samples go through the same preprocessing: a test silhouette as RGB gives the same input.
     sample = vit.silhouette_samples()
-    assert len(sample) == 10 and list(sample)[0].startswith("bear")
+    assert len(sample) == 30 and list(sample)[0].startswith("bear") and list(sample)[-1].startswith("zebra")
+    assert [vit.sample_class(n) for n in list(sample)[::3]] == list(vit.DEFAULT_CLASSES)
+    assert vit.sample_class("photo: chelsea") is None and vit.sample_class("upload: cat (test #1).png") is None
     first = next(iter(sample.values()))
     np.testing.assert_allclose(model.preprocess(first)[0, 0].numpy(), x[int(list(sample)[0].split("#")[1][:-1]), 0],
                                atol=1e-6)

@@ -94,18 +94,21 @@ def _image_figure(img: np.ndarray, title: str | None, height: int | None, x_tick
 
 
 def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title: str | None = None,
-                   query: tuple[int, int] | None = None, overlay_title: str = "attention", opacity: float = 0.55,
-                   height: int | None = 420):
+                   query: tuple[int, int] | None = None, overlay_title: str = "attention", opacity: float = 0.6,
+                   height: int | None = 420, dim: float = 0.45):
     """An RGB image (H, W, 3) with an optional (rows, cols) map over it, the patch grid and an outlined patch.
 
     Like :func:`tlviz.viz.core.image_with_overlay` (same Inferno overlay), but the picture travels as one PNG
     instead of H x W x 3 JSON numbers, and its pixel edges sit on whole coordinates, so patch lines and overlay
-    cells line up exactly with the pixels, even on a 28 px silhouette.
+    cells line up exactly with the pixels, even on a 28 px silhouette. Under a map the picture is dimmed by ``dim``
+    so the colours, not a white silhouette, carry the values.
     """
     import plotly.graph_objects as go
 
     img = np.asarray(pixels, dtype=np.uint8)
     h, w = img.shape[:2]
+    if heat is not None and dim > 0:
+        img = (img.astype(np.float32) * (1 - dim)).round().astype(np.uint8)
     fig = go.Figure(go.Image(source=png_uri(img), x0=0.5, y0=0.5, dx=1, dy=1, hoverinfo="skip"))
     if heat is not None:
         ov = np.asarray(heat, dtype=float)
@@ -143,7 +146,7 @@ def _outline(fig, pixels, grid, cell, color: str = "#00e5ff"):
 
 
 def patch_sequence(patch_pixels, count: int | None = None, title: str | None = None, tile: int = 48,
-                   per_row: int = 16, height: int | None = None):
+                   per_row: int = 14, height: int | None = None):
     """Patches (P, p, p, 3) laid out one after another in reading order: the image as a sequence of tokens.
     Shows the first ``count`` (default: all, up to 64)."""
     pix = np.asarray(patch_pixels, dtype=np.uint8)
@@ -164,26 +167,34 @@ def patch_sequence(patch_pixels, count: int | None = None, title: str | None = N
 
 def flattened_patches(flat, count: int = 16, max_values: int = 96, title: str | None = None):
     """The first ``count`` patches as rows of their flattened, normalised pixel values (channel, row, column)."""
-    f = np.asarray(flat, dtype=float)[:count, :max_values]
-    more = f", first {max_values} of {np.asarray(flat).shape[1]} values" if np.asarray(flat).shape[1] > max_values \
-        else ""
-    return matrix_heatmap(f, x_labels=[str(i) for i in range(f.shape[1])],
-                          y_labels=[f"patch {i + 1}" for i in range(f.shape[0])],
-                          title=title or f"Flattened patches ({f.shape[0]} shown{more})", x_title="pixel value index",
-                          show_values=False, value_name="pixel (normalised)",
-                          height=max(260, 22 * f.shape[0] + 110))
+    full = np.asarray(flat, dtype=float)
+    f = full[:count, :max_values]
+    x_title = "pixel value index" + (f" (first {f.shape[1]} of {full.shape[1]})" if full.shape[1] > f.shape[1] else "")
+    fig = matrix_heatmap(f, x_labels=[str(i) for i in range(f.shape[1])],
+                         y_labels=[f"patch {i + 1}" for i in range(f.shape[0])],
+                         title=title or f"Flattened patches ({f.shape[0]} of {len(full)})", x_title=x_title,
+                         show_values=False, value_name="pixel", height=max(260, 22 * f.shape[0] + 110))
+    return _no_gaps(fig, f.shape[1])
 
 
 def patch_tokens(embedded, count: int = 16, max_dims: int = 96, title: str | None = None):
     """The first ``count`` patch tokens after the linear projection: (patches, embedding dimensions)."""
-    e = np.asarray(embedded, dtype=float)[:count, :max_dims]
-    more = f", first {max_dims} of {np.asarray(embedded).shape[1]} dimensions" \
-        if np.asarray(embedded).shape[1] > max_dims else ""
-    return matrix_heatmap(e, x_labels=[str(i) for i in range(e.shape[1])],
-                          y_labels=[f"token {i + 1}" for i in range(e.shape[0])],
-                          title=title or f"Patch tokens = flattened patch × W + b{more}",
-                          x_title="embedding dimension", show_values=False, value_name="value",
-                          height=max(260, 22 * e.shape[0] + 110))
+    full = np.asarray(embedded, dtype=float)
+    e = full[:count, :max_dims]
+    x_title = "embedding dimension" + (f" (first {e.shape[1]} of {full.shape[1]})" if full.shape[1] > e.shape[1]
+                                       else "")
+    fig = matrix_heatmap(e, x_labels=[str(i) for i in range(e.shape[1])],
+                         y_labels=[f"token {i + 1}" for i in range(e.shape[0])],
+                         title=title or "Patch tokens = patch × W + b", x_title=x_title, show_values=False,
+                         value_name="value", height=max(260, 22 * e.shape[0] + 110))
+    return _no_gaps(fig, e.shape[1])
+
+
+def _no_gaps(fig, columns: int):
+    """Cell gaps of one pixel swallow a heatmap of many narrow columns: drop them beyond 32 columns."""
+    if columns > 32:
+        fig.update_traces(xgap=0, selector=dict(type="heatmap"))
+    return fig
 
 
 def position_similarity_grid(sim, title: str | None = None, height: int | None = None):
@@ -212,7 +223,7 @@ def position_similarity_grid(sim, title: str | None = None, height: int | None =
                      ticktext=[str(r) for r in range(rows)], title="patch row", scaleanchor="x", showgrid=False)
     step = cols + gap
     fig.update_xaxes(tickvals=[c * step + cols / 2 - 0.5 for c in range(cols)], ticktext=[str(c) for c in range(cols)],
-                     title="patch column", side="top", showgrid=False)
+                     title="patch column", showgrid=False)
     return _layout(fig, title or "Position-embedding similarity", height or 640)
 
 
