@@ -4,9 +4,9 @@ import streamlit as st
 
 from tlviz.lessons import GROUPS, available_lessons
 
-st.set_page_config(page_title="tlviz: attention and transfer learning", page_icon="🔦", layout="wide")
+st.set_page_config(page_title="tlviz: attention and transfer learning", page_icon=":material/lightbulb:", layout="wide")
 
-navigation = {"": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)]}
+navigation = {"": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]}
 for group in GROUPS:
     pages = [st.Page(lesson.page, title=lesson.title, icon=lesson.icon)
              for lesson in available_lessons() if lesson.group == group]

@@ -27,8 +27,24 @@ PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png",
                  "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
+def _use_app_navigation() -> None:
+    """Make a page opened by its own URL run under app.py's navigation.
+
+    Streamlit treats a ``pages/`` folder beside the entry point as its legacy multipage mode until app.py's
+    ``st.navigation`` has run once in the process: a fresh server asked for ``/masks`` runs ``pages/masks.py``
+    alone, with an automatic page list and no page config. When that happens we switch the legacy mode off and
+    rerun, so app.py runs first (navigation, layout) and then the page the student asked for.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def setup() -> None:
-    """Once per script run: torch threads, and the device shown in the sidebar."""
+    """Once per script run, first thing in every page: app navigation, torch threads, the device in the sidebar."""
+    _use_app_navigation()
     runtime.configure_torch()
     info = runtime.device_info()
     st.sidebar.caption(f"Compute: **{info.label}**")
