@@ -102,12 +102,13 @@ with b:
 
 st.header("3. Position embeddings")
 ui.figure(vz.position_similarity_grid(res.position_similarity), "vit_pos",
+          table=vz.position_similarity_table(res.position_similarity), explanation=
           "Tile (r, c) shows how similar patch (r, c)'s learnt position embedding is to every other patch's "
           "(cosine). Nobody told the model about rows and columns: a trained ViT learns that nearby patches, and "
           "patches in the same row or column, get similar embeddings.", side=True)
 
 st.header("4. What the [CLS] token attends to")
-ui.figure(vz.head_mosaic(tr.cls_maps(), pix), "vit_heads",
+ui.figure(vz.head_mosaic(tr.cls_maps(), pix), "vit_heads", table=vz.cls_maps_table(tr.cls_maps()), explanation=
           "Each thumbnail: one layer (row) and head (column), the [CLS] token's attention to every patch, each "
           "map scaled to its own maximum (bright = more). Early layers often look broadly; later heads "
           "specialise.")

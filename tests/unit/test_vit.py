@@ -276,3 +276,16 @@ def test_figures_carry_the_right_numbers(tiny):
     assert len(mosaic.data) == 1 and len(mosaic.layout.xaxis.tickvals) == res.trace.num_heads
     assert len(mosaic.layout.yaxis.tickvals) == res.trace.num_layers
     assert vz.inferno(0.0).tolist() == [0, 0, 4] and vz.inferno(1.0).tolist() == [252, 255, 164]
+
+
+def test_small_models_run_on_one_thread_and_restore_the_count(tiny, monkeypatch):
+    seen = []
+    real = tiny.model.forward
+    monkeypatch.setattr(tiny.model, "forward", lambda x: seen.append(torch.get_num_threads()) or real(x))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        vit.classify(tiny, _photo())
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

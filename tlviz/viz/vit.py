@@ -207,16 +207,20 @@ def position_similarity_grid(sim, title: str | None = None, height: int | None =
     rows, cols = s.shape[:2]
     gap = 1
     big = np.full((rows * (rows + gap) - gap, cols * (cols + gap) - gap), np.nan)  # NaN gaps between tiles
-    hover = np.full(big.shape, "", dtype=object)
+    # Hover names both patches through small integer customdata (sent as a compact binary array), not strings:
+    # ViT-B's 14x14 grid has 44,000 cells.
+    who = np.zeros(big.shape + (4,), dtype=np.int8)  # (H, W, [r, c, rr, cc])
     for r in range(rows):
         for c in range(cols):
             y0, x0 = r * (rows + gap), c * (cols + gap)
             big[y0:y0 + rows, x0:x0 + cols] = s[r, c]  # (rows, cols) tile of patch (r, c)
-            for rr in range(rows):
-                for cc in range(cols):
-                    hover[y0 + rr, x0 + cc] = f"patch ({r},{c}) vs ({rr},{cc})"
-    fig = go.Figure(go.Heatmap(z=big, zmin=-1, zmax=1, zmid=0, colorscale="RdBu", customdata=hover,
-                               hovertemplate="%{customdata}<br>cosine %{z:.2f}<extra></extra>",
+            who[y0:y0 + rows, x0:x0 + cols, 0] = r
+            who[y0:y0 + rows, x0:x0 + cols, 1] = c
+            who[y0:y0 + rows, x0:x0 + cols, 2] = np.arange(rows)[:, None]
+            who[y0:y0 + rows, x0:x0 + cols, 3] = np.arange(cols)[None, :]
+    fig = go.Figure(go.Heatmap(z=big.astype(np.float32), zmin=-1, zmax=1, zmid=0, colorscale="RdBu", customdata=who,
+                               hovertemplate="patch (%{customdata[0]},%{customdata[1]}) vs "
+                                             "(%{customdata[2]},%{customdata[3]})<br>cosine %{z:.2f}<extra></extra>",
                                colorbar=dict(title="cosine", thickness=12)))
     step = rows + gap
     fig.update_yaxes(autorange="reversed", tickvals=[r * step + rows / 2 - 0.5 for r in range(rows)],
@@ -271,3 +275,24 @@ def display_pixels(pixels, min_size: int = 224) -> np.ndarray:
     img = np.asarray(pixels, dtype=np.uint8)
     k = max(1, -(-min_size // max(1, img.shape[0])))
     return img.repeat(k, axis=0).repeat(k, axis=1) if k > 1 else img
+
+
+def position_similarity_table(sim):
+    """The numbers behind :func:`position_similarity_grid` for CSV export: a (P, P) matrix labelled by patch."""
+    import pandas as pd
+
+    s = np.asarray(sim, dtype=float)
+    rows, cols = s.shape[:2]
+    names = [f"({r},{c})" for r in range(rows) for c in range(cols)]
+    return pd.DataFrame(s.reshape(rows * cols, rows * cols), index=names, columns=names)
+
+
+def cls_maps_table(cls_maps):
+    """The numbers behind :func:`head_mosaic` for CSV export: one row per layer, head and patch."""
+    import pandas as pd
+
+    m = np.asarray(cls_maps, dtype=float)
+    L, H, rows, cols = m.shape
+    idx = np.indices(m.shape).reshape(4, -1)  # (4, L*H*rows*cols)
+    return pd.DataFrame({"layer": idx[0] + 1, "head": idx[1] + 1, "patch_row": idx[2], "patch_col": idx[3],
+                         "weight": m.reshape(-1)})
