@@ -95,6 +95,9 @@ def test_sample_choice_and_unknown_model():
     photo = next(o for o in options if o.startswith("photo: "))
     at.selectbox(key="vit_sample").set_value(photo).run()
     assert not at.exception and photo in _caption(at)
+    at.radio(key="vit_attr").set_value("Integrated gradients (slower)").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("CNN Integrated gradients" in c.proto.spec for c in at.get("plotly_chart"))
     at.selectbox(key="vit_model").set_value(ui.OTHER).run()
     at.text_input(key="vit_model_other").input("no_such_vit_model_xyz").run()
     assert not at.exception
