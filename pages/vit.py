@@ -34,10 +34,13 @@ if st.session_state.get("vit_sample") not in options:
     st.session_state.pop("vit_sample", None)
 
 
+def _keep(label, img):  # the digest is computed once per image, not on every rerun
+    st.session_state["vit_image"] = (label, img, hashlib.md5(np.asarray(img).tobytes()).hexdigest())
+
+
 def _use_sample():
     with ui.guard("the sample"):
-        choice = st.session_state["vit_sample"]
-        st.session_state["vit_image"] = (choice, vit.load_sample(choice))
+        _keep(st.session_state["vit_sample"], vit.load_sample(st.session_state["vit_sample"]))
 
 
 left, right = st.columns(2)
@@ -48,17 +51,17 @@ with right:
 if upload is not None and upload.file_id != st.session_state.get("vit_upload_id"):
     st.session_state["vit_upload_id"], st.session_state["vit_upload_error"] = upload.file_id, None
     try:
-        st.session_state["vit_image"] = (f"upload: {upload.name}", images.load_image(upload.getvalue()))
+        _keep(f"upload: {upload.name}", images.load_image(upload.getvalue()))
     except InputError as exc:
         st.session_state["vit_upload_error"] = f"'{upload.name}' was not used: {exc}"
 if upload is not None and st.session_state.get("vit_upload_error"):
     st.error(st.session_state["vit_upload_error"] + " The previous image and its results are kept.", icon="⚠️")
-if "vit_image" not in st.session_state:
+if len(st.session_state.get("vit_image", ())) != 3:
     _use_sample()
-label, image = st.session_state["vit_image"]
+label, image, digest = st.session_state["vit_image"]
 
 # ------------------------------------------------------------------ one analysis per (model, image), kept
-key = (model.name, hashlib.md5(np.asarray(image).tobytes()).hexdigest())
+key = (model.name, digest)
 store = st.session_state.setdefault("vit_results", {})
 res = None
 with ui.guard("the analysis"):

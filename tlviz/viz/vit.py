@@ -22,6 +22,11 @@ _INFERNO = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [21
                      [250, 193, 39], [252, 255, 164]], dtype=np.float64)
 
 
+#: The same colours as a plotly colour scale. Spelled out on purpose: Streamlit's chart theme repaints the low end
+#: of the *named* scale "Inferno" pink (seen in the browser), an explicit list is drawn as given.
+INFERNO_SCALE = [[i / (len(_INFERNO) - 1), "rgb({},{},{})".format(*map(int, rgb))] for i, rgb in enumerate(_INFERNO)]
+
+
 def inferno(values) -> np.ndarray:
     """Values in [0, 1] -> RGB uint8 (..., 3) on the Inferno scale."""
     v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0, 1) * (len(_INFERNO) - 1)
@@ -115,7 +120,7 @@ def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title
         rows, cols = ov.shape
         cell = np.array([[f"patch ({r},{c})" for c in range(cols)] for r in range(rows)], dtype=object)
         fig.add_trace(go.Heatmap(z=ov, x0=w / cols / 2, dx=w / cols, y0=h / rows / 2, dy=h / rows,
-                                 colorscale="Inferno", opacity=opacity, customdata=cell,
+                                 colorscale=INFERNO_SCALE, opacity=opacity, customdata=cell,
                                  colorbar=dict(title=overlay_title, thickness=12),
                                  hovertemplate=f"%{{customdata}}<br>{overlay_title} %{{z:.3f}}<extra></extra>"))
     if grid is not None:
