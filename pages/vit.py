@@ -115,9 +115,14 @@ ui.figure(vz.head_mosaic(tr.cls_maps(), pix), "vit_heads", table=vz.cls_maps_tab
           "Each thumbnail: one layer (row) and head (column), the [CLS] token's attention to every patch, each "
           "map scaled to its own maximum (bright = more). Early layers often look broadly; later heads "
           "specialise.")
+heads = ["mean of heads"] + [f"head {h + 1}" for h in range(tr.num_heads)]
+for k, hi in (("vit_layer", tr.num_layers), ("vit_row", rows - 1), ("vit_col", cols - 1), ("vit_head", None)):
+    for s in (k, f"_kept_{k}"):  # a previous model may have had more layers, heads or patches
+        v = st.session_state.get(s)
+        if (hi is None and v is not None and v not in heads) or (hi is not None and isinstance(v, int) and v > hi):
+            st.session_state[s] = heads[0] if hi is None else hi
 a, b = st.columns(2)
 layer = ui.kept(a.slider, "Layer", key="vit_layer", default=tr.num_layers, min_value=1, max_value=tr.num_layers)
-heads = ["mean of heads"] + [f"head {h + 1}" for h in range(tr.num_heads)]
 head_name = ui.kept(b.selectbox, "Head", key="vit_head", default=heads[0], options=heads)
 head = None if head_name == heads[0] else heads.index(head_name) - 1
 a, b = st.columns(2)

@@ -102,3 +102,24 @@ def test_sample_choice_and_unknown_model():
     at.text_input(key="vit_model_other").input("no_such_vit_model_xyz").run()
     assert not at.exception
     assert any("no_such_vit_model_xyz" in e.value for e in at.error)
+
+
+def test_switching_to_a_smaller_model_keeps_sliders_in_range(tmp_path):
+    import timm
+
+    from tlviz import ui
+
+    m = timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=32, patch_size=8, embed_dim=16,
+                          depth=2, num_heads=2, num_classes=3)
+    timm.models.save_for_hf(m, tmp_path, safe_serialization=True)
+    at = _app()
+    at.slider(key="vit_layer").set_value(5).run()
+    at.slider(key="vit_row").set_value(6).run()
+    at.selectbox(key="vit_head").set_value("head 4").run()
+    at.selectbox(key="vit_model").set_value(ui.OTHER).run()
+    at.text_input(key="vit_model_other").input(str(tmp_path)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.slider(key="vit_layer").value == 2 and at.slider(key="vit_row").value == 3
+    assert at.selectbox(key="vit_head").value == "mean of heads"
+    assert "4x4 = 16 patches" in _caption(at)
