@@ -12,7 +12,8 @@ import time
 from bench import row, timed
 
 SENT16 = "The cat drank the milk because it was [MASK] and the bowl was full"  # 16 word pieces with BERT's vocab
-SENT64 = " ".join(["The cat drank the milk because it was hungry."] * 5) + " The big dog [MASK] all of the cold water so fast."
+SENT64 = (" ".join(["The cat drank the milk because it was hungry."] * 5)
+          + " The big dog [MASK] all of the cold water so fast.")
 SENT32 = ("The animal didn't cross the street because it was too tired, so it waited on the corner while the "
           "[MASK] cars went slowly past the school.")
 

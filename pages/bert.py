@@ -124,11 +124,21 @@ with ui.guard("the attention views"):
 
 st.subheader("3 · Attribution: which words drove the prediction?")
 with ui.guard("the attribution"):
+    att = None
     if bm.has_mlm and masks:
         which = st.selectbox("Explain [MASK] #", list(range(len(masks))), format_func=lambda m: str(m + 1),
                              key="bert_ig_mask") if len(masks) > 1 else 0
-        with st.spinner("Integrated gradients (24 forward/backward passes)…"):
-            att = bert.attribute(bm, query_text, mask_index=which)
+        ig_key = (bm.name, query_text, which)
+        kept_ig = st.session_state.get("_bert_ig")
+        att = kept_ig[1] if kept_ig and kept_ig[0] == ig_key else None
+        if att is None and (bm.params <= bert.IG_AUTO_MAX_PARAMS or st.button("Explain with integrated "
+                                                                             "gradients (a few seconds)")):
+            with st.spinner("Integrated gradients (24 forward/backward passes)…"), ui.heavy("integrated gradients"):
+                att = bert.attribute(bm, query_text, mask_index=which)
+            st.session_state["_bert_ig"] = (ig_key, att)
+    if not (bm.has_mlm and masks):
+        st.info("Attribution explains a prediction: use a model with an MLM head and a [MASK] in the sentence.")
+    elif att is not None:
         a, b = st.columns(2)
         with a:
             ui.figure(vb.attribution_bars(att.tokens, att.scores, att.target,
@@ -140,9 +150,8 @@ with ui.guard("the attribution"):
             row = trace.weights[:, :, att.position].mean(axis=(0, 1))  # (T,): the [MASK] row, all layers/heads
             ui.figure(vb.attribution_bars(trace.tokens, row, "attention", title="Attention from the [MASK]"),
                       "bert_ig_att",
-                      "Where the [MASK] looked, averaged over all layers and heads. Often not where the attribution is: attention ≠ explanation.")
-    else:
-        st.info("Attribution explains a prediction: use a model with an MLM head and a [MASK] in the sentence.")
+                      "Where the [MASK] looked, averaged over all layers and heads. Often not where the "
+                      "attribution is: attention ≠ explanation.")
 
 st.subheader("4 · How BERT was trained: the masking recipe")
 with ui.guard("the masking recipe"):
@@ -153,9 +162,10 @@ with ui.guard("the masking recipe"):
                    max_value=0.5, step=0.05)
     run = bert.masking_recipe(bm, text, seed=int(seed), rate=float(rate))
     st.html(vb.masking_html(run.tokens, run.corrupted, run.kinds, run.predictions))
-    st.caption(f"Seed {run.seed}: {rate:.0%} of the word pieces (never [CLS]/[SEP]) are chosen; of those 80% become "
-               "[MASK], 10% a random token, 10% stay unchanged, and the model must output the original at every "
-               "chosen position. The random and unchanged ones stop it from trusting only [MASK] positions.")
+    st.caption(f"Seed {run.seed}: {rate:.0%} of the word pieces (never [CLS]/[SEP] or a [MASK] you typed) are "
+               "chosen; of those 80% become [MASK], 10% a random token, 10% stay unchanged, and the model must "
+               "output the original at every chosen position. The random and unchanged ones stop it from trusting "
+               "only [MASK] positions.")
     st.markdown("**Next-sentence prediction.** BERT was also shown sentence pairs `A [SEP] B`: half the time B "
                 "really followed A (IsNext), half the time B was a random sentence (NotNext); a classifier on the "
                 "[CLS] output learned to tell them apart. Try the two preloaded pairs above.")

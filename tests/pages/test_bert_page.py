@@ -111,3 +111,18 @@ def test_local_folder_goes_through_the_hub_code_path(tmp_path):
     _no_errors(at)
     assert any("2 layers × 2 heads" in c.value for c in at.caption)
     assert any(c.proto.id.endswith("fig_bert_pred_0") for c in at.get("plotly_chart"))
+
+
+def test_big_models_run_integrated_gradients_only_on_request(monkeypatch):
+    from tlviz import bert
+
+    monkeypatch.setattr(bert, "IG_AUTO_MAX_PARAMS", 1000)  # our small MLM now counts as "big"
+    at = _page().run()
+    _no_errors(at)
+    ids = lambda: {c.proto.id.split("-fig_")[-1] for c in at.get("plotly_chart")}  # noqa: E731
+    assert "bert_ig" not in ids()
+    at.button[0].click().run()
+    _no_errors(at)
+    assert "bert_ig" in ids()
+    at.selectbox(key="bert_layer").set_value(1).run()  # another rerun keeps the finished attribution
+    assert "bert_ig" in ids()
