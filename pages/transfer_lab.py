@@ -47,7 +47,9 @@ with ui.guard("the images"):
         else:
             for note in up.notes:
                 st.warning(note)
-            data = T.prepare(up.dataset, SIZE, train_per_class=None, val_per_class=None, val_fraction=0.2)
+            if st.session_state.get("tl_upload_data", (None,))[0] is not up:
+                st.session_state["tl_upload_data"] = (up, T.prepare(up.dataset, SIZE, None, None, 0.2))
+            data = st.session_state["tl_upload_data"][1]
     else:
         per_class = ui.kept(st.select_slider, "Training images per class (fewer = faster runs)", key="tl_subset",
                             default=TRAIN_PC, options=[10, 20, 60, 100, 200])

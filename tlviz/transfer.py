@@ -134,6 +134,11 @@ class TransferModel:
             groups[owner.get(name, len(self.stages) - 1)].append((name, p))
         return groups
 
+    def __deepcopy__(self, memo):
+        # The stages close over this instance's modules: a copy must rebuild them around its own model.
+        return TransferModel(copy.deepcopy(self.model, memo), self.arch, self.labels, self.pretrained,
+                             self.input_size, self.mean, self.std, self.source_name)
+
     # ----------------------------------------------------------------------------------------- structure
     @property
     def stage_names(self) -> list[str]:

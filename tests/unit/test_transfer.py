@@ -59,6 +59,25 @@ def test_stages_compose_to_the_model_and_partition_parameters(arch):
     assert tm.stages[-1].new and tm.stages[-1].name == "classifier"
 
 
+def test_deepcopy_runs_its_own_modules():
+    import copy
+
+    tm = tiny_model()
+    T.apply_plan(tm, T.plan_for("feature_extraction", len(tm.stages)))
+    twin = copy.deepcopy(tm)
+    assert twin.trainable_names() == tm.trainable_names()
+    with torch.no_grad():
+        twin.model.classifier.weight.add_(1.0)
+        twin.model.conv_stem.weight.mul_(2.0)
+    x = torch.randn(2, 3, 32, 32)
+    tm.model.eval()
+    twin.model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(twin.forward_from(x), twin.model(x))
+        assert not torch.allclose(twin.forward_from(x), tm.forward_from(x))
+    assert {id(p) for _, p in twin.stage_parameters(0)} <= {id(p) for p in twin.model.parameters()}
+
+
 def test_plan_for_strategies():
     assert T.plan_for("feature_extraction", 5) == (False, False, False, False, True)
     assert T.plan_for("finetune_last", 5, 2) == (False, False, True, True, True)
