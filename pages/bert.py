@@ -148,7 +148,8 @@ with ui.guard("the attribution"):
                       f"towards the prediction, red against. Completeness gap {att.delta:.1e}.")
         with b:
             row = trace.weights[:, :, att.position].mean(axis=(0, 1))  # (T,): the [MASK] row, all layers/heads
-            ui.figure(vb.attribution_bars(trace.tokens, row, "attention", title="Attention from the [MASK]"),
+            ui.figure(vb.attribution_bars(trace.tokens, row, "attention", title="Attention from the [MASK]",
+                                          y_title="attention weight"),
                       "bert_ig_att",
                       "Where the [MASK] looked, averaged over all layers and heads. Often not where the "
                       "attribution is: attention ≠ explanation.")

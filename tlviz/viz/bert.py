@@ -158,7 +158,8 @@ def neuron_view(query, keys, products, scores, weights, tokens: Sequence[str], q
     return _layout(fig, title, height=max(380, 22 * T + 160))
 
 
-def attribution_bars(tokens: Sequence[str], scores, target: str, title: str | None = None, special=None):
+def attribution_bars(tokens: Sequence[str], scores, target: str, title: str | None = None,
+                     y_title: str | None = None):
     """Integrated-gradients attribution per input token: blue pushed towards the prediction, red against."""
     import plotly.graph_objects as go
 
@@ -168,7 +169,7 @@ def attribution_bars(tokens: Sequence[str], scores, target: str, title: str | No
     fig = go.Figure(go.Bar(x=labels, y=s, marker_color=colors,
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>", name="attribution"))
     fig.update_xaxes(type="category", tickangle=-45)
-    fig.update_yaxes(title=f"attribution to '{esc(target)}'", zeroline=True, zerolinecolor="#444")
+    fig.update_yaxes(title=y_title or f"attribution to '{esc(target)}'", zeroline=True, zerolinecolor="#444")
     return _layout(fig, title, height=360)
 
 
