@@ -62,8 +62,8 @@ def head_view(weights, tokens: Sequence[str], heads: Sequence[int] | None = None
             xs = np.tile(np.array([0.0, 1.0, np.nan], np.float32), r.size)  # per (query, key): x0, x1, gap
             ys = np.stack([rows[r], j, np.full(r.size, np.nan)], axis=1).ravel().astype(np.float32)
             fig.add_trace(go.Scatter(
-                x=xs, y=ys, mode="lines", line=dict(color=head_color(h), width=1.5 + 3 * level),
-                opacity=float(min(1.0, 0.15 + 0.85 * level)), name=f"head {h + 1}", legendgroup=f"h{h}",
+                x=xs, y=ys, mode="lines", line=dict(color=head_color(h), width=1 + 4 * level),
+                opacity=float(min(1.0, 0.08 + 0.92 * level)), name=f"head {h + 1}", legendgroup=f"h{h}",
                 showlegend=first, hoverinfo="skip"))
             first = False
     seg = np.zeros(T, int) if segments is None else np.asarray(segments)
