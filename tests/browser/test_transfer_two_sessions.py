@@ -46,7 +46,8 @@ def test_two_sessions_train_at_once_without_crossing():
         while time.monotonic() < deadline and not (_finished(a) and _finished(bb)):
             waited = waited or any(p.get_by_text("Waiting for another student").count() > 0 for p in (a, bb))
             if not shot_live and a.get_by_text(": live").count() > 0:
-                a.screenshot(path=str(SHOTS / "transfer_lab_during.png"), full_page=True)
+                a.get_by_text(": live").first.scroll_into_view_if_needed()
+                a.screenshot(path=str(SHOTS / "transfer_lab_during.png"))
                 shot_live = True
             time.sleep(0.3)
         wait_idle(a)
@@ -68,7 +69,7 @@ def test_two_sessions_train_at_once_without_crossing():
         assert "Digits" not in text_a.split("Runs to compare")[-1]
 
         # Student A starts a slow run (from scratch), stops it after its first point: the curve so far is kept.
-        a.get_by_text("From scratch").click()
+        a.get_by_text("From scratch", exact=True).click()
         wait_idle(a)
         _train(a)
         a.get_by_text("#2 scratch: live").wait_for(timeout=300_000)

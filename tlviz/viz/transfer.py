@@ -80,7 +80,10 @@ def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return _layout(fig, title, height)
+    _layout(fig, title, height)
+    if title:  # keep the title above the legend
+        fig.update_layout(margin=dict(t=95), title=dict(y=0.98, yanchor="top"))
+    return fig
 
 
 def metrics_comparison(names: Sequence[str], metrics: Sequence[object], unit: str = "accuracy",
