@@ -163,7 +163,8 @@ def test_cached_path_gives_same_gradients_as_plain_path():
             out = tm.forward_from(x, 0)
         loss = torch.nn.functional.cross_entropy(out, y)
         loss.backward()
-        grads.append((float(loss.detach()), {n: q.grad.clone() for n, q in tm.model.named_parameters() if q.grad is not None}))
+        grads.append((float(loss.detach()),
+                      {n: q.grad.clone() for n, q in tm.model.named_parameters() if q.grad is not None}))
     (l0, g0), (l1, g1) = grads
     assert l0 == pytest.approx(l1, rel=1e-6)
     assert g0.keys() == g1.keys() == tm.trainable_names()

@@ -34,7 +34,8 @@ def block_diagram(names: Sequence[str], params: Sequence[int], trainable: Sequen
     text = []
     for i, (p, t) in enumerate(zip(params, trainable)):
         lr = lrs[i] if lrs is not None else None
-        text.append(f"{_fmt_params(p)}<br>{'lr ' + format(lr, '.0e') if (t and lr) else ('trains' if t else '🔒 frozen')}")
+        status = f"lr {lr:.0e}" if (t and lr) else ("trains" if t else "🔒 frozen")
+        text.append(f"{_fmt_params(p)}<br>{status}")
     fig = go.Figure(go.Bar(x=list(names), y=[max(1, int(p)) for p in params], marker_color=colors, text=text,
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{x}<br>%{y:,} parameters<extra></extra>"))
