@@ -108,7 +108,8 @@ if st.button("▶ Train", type="primary", disabled=data is None or plan is None 
         def on_epoch(rec, hist):
             run.history = hist
             curves = {"training accuracy": hist.series("train_acc"), "validation accuracy": hist.series("val_acc")}
-            live.plotly_chart(V.training_curves(curves, "accuracy", title=f"{run.name}: live"), width="stretch")
+            live.plotly_chart(V.training_curves(curves, "accuracy", title=f"{run.name}: live", x_max=cfg.epochs,
+                                                y_range=(0, 1.02)), width="stretch")
             timing.caption(f"Epoch {rec.epoch}: {rec.seconds:.2f} s · validation accuracy {rec.val_acc:.1%}")
 
         with ui.heavy(f"a training run of {len(data.classes)} classes"):

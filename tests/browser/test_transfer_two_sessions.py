@@ -28,7 +28,8 @@ def _finished(page) -> bool:
 
 def test_two_sessions_train_at_once_without_crossing():
     with streamlit_server() as url, browser() as b:
-        ctx_a, ctx_b = b.new_context(viewport={"width": 1400, "height": 900}), \
+        # A's window is tall so that the screenshot during training shows the live chart under the button.
+        ctx_a, ctx_b = b.new_context(viewport={"width": 1400, "height": 2600}), \
             b.new_context(viewport={"width": 1400, "height": 900})
         a, bb = ctx_a.new_page(), ctx_b.new_page()
         for p in (a, bb):
@@ -46,7 +47,7 @@ def test_two_sessions_train_at_once_without_crossing():
         while time.monotonic() < deadline and not (_finished(a) and _finished(bb)):
             waited = waited or any(p.get_by_text("Waiting for another student").count() > 0 for p in (a, bb))
             if not shot_live and a.get_by_text(": live").count() > 0:
-                a.get_by_text(": live").first.scroll_into_view_if_needed()
+                a.wait_for_timeout(700)  # a few more epochs on the live chart
                 a.screenshot(path=str(SHOTS / "transfer_lab_during.png"))
                 shot_live = True
             time.sleep(0.3)
@@ -56,7 +57,7 @@ def test_two_sessions_train_at_once_without_crossing():
             p.set_viewport_size({"width": 1400, "height": 5200})  # Streamlit scrolls inside; show it all
             p.wait_for_timeout(1500)
             p.screenshot(path=str(SHOTS / f"transfer_lab_after_{tag}.png"), full_page=True)
-            p.set_viewport_size({"width": 1400, "height": 900})
+            p.set_viewport_size({"width": 1400, "height": 2600 if p is a else 900})
         assert errors_on(a) == [] and errors_on(bb) == []
         text_a, text_b = a.inner_text("body"), bb.inner_text("body")
         assert "Inside one run" in text_a and "Inside one run" in text_b  # both finished with results

@@ -343,3 +343,28 @@ def test_history_csv():
     text = T.history_csv({'run "a"': h})
     lines = text.strip().splitlines()
     assert lines[0].startswith("run,epoch") and len(lines) == 3 and lines[2].startswith("\"run 'a'\",2,")
+
+
+# ----------------------------------------------------------------------------------------------- figures
+
+def test_figures_show_what_they_claim():
+    from tlviz.viz import transfer as V
+
+    fig = V.block_diagram(["stem", "b1", "classifier"], [100, 2000, 30], [False, True, True], [None, 1e-4, 1e-3])
+    assert list(fig.data[0].marker.color) == [V.FROZEN_COLOR, V.TRAINABLE_COLOR, V.NEW_COLOR]
+    assert "2.0k of 2.1k" in fig.layout.title.text
+    steps = np.arange(1, 13)
+    vals = np.minimum(0.2 + 0.1 * (steps - 1), 0.8)
+    m = T.curve_metrics(steps, vals)
+    fig = V.training_curves({"run": (steps, vals)}, metrics={"run": m})
+    ring, slope, level = fig.data[1], fig.data[2], fig.data[3]
+    assert ring.y[0] == pytest.approx(0.2) and level.y[0] == pytest.approx(0.8)
+    assert slope.x[0] == 1 and slope.y[-1] == pytest.approx(0.2 + 0.9 * 0.6)  # 90% of the way, on the curve
+    fig = V.metrics_comparison(["a", "b"], [m, m])
+    assert len(fig.data) == 3 and list(fig.data[1].y) == [pytest.approx(0.1)] * 2
+    conf = np.array([[3, 1], [0, 4]])
+    fig = V.confusion_matrix(conf, ["x", "y"])
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z), conf)
+    img = np.zeros((4, 4, 3), np.uint8)
+    out = V.cam_overlay(img, np.eye(4))
+    assert out.shape == (4, 4, 3) and out[0, 0].sum() > out[0, 1].sum()

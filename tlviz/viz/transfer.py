@@ -50,10 +50,11 @@ def block_diagram(names: Sequence[str], params: Sequence[int], trainable: Sequen
 
 def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]], y_title: str = "validation accuracy",
                     metrics: Mapping[str, object] | None = None, x_title: str = "epoch", title: str | None = None,
-                    height: int = 420):
+                    height: int = 420, x_max: float | None = None, y_range: tuple[float, float] | None = None):
     """Curves ``{run: (epochs, values)}`` on one chart. With ``metrics`` ({run: CurveMetrics}) each curve gets
     its start (a ring on the first point), its slope (a dotted segment from the start to where the curve had
-    covered 90% of its way) and its asymptote (a dashed level over the last quarter)."""
+    covered 90% of its way) and its asymptote (a dashed level over the last quarter). ``x_max`` fixes the x axis
+    (a live chart then grows into a fixed frame); epochs get whole-number ticks."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -78,8 +79,10 @@ def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
         fig.add_trace(go.Scatter(x=[m.tail_steps[0], m.tail_steps[1]], y=[m.asymptote, m.asymptote], mode="lines",
                                  showlegend=False, legendgroup=name, line=dict(color=color, width=6, dash="dash"),
                                  opacity=0.6, hovertemplate=f"{name}<br>asymptote %{{y:.3f}}<extra></extra>"))
-    fig.update_xaxes(title=x_title)
-    fig.update_yaxes(title=y_title)
+    last = x_max or max((max(x) for x, _ in runs.values() if len(x)), default=1)
+    fig.update_xaxes(title=x_title, dtick=max(1, int(np.ceil(last / 10))), tick0=0,
+                     range=[0.5, last + 0.5] if x_max else None)
+    fig.update_yaxes(title=y_title, range=list(y_range) if y_range else None)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     _layout(fig, title, height)
     if title:  # keep the title above the legend
