@@ -39,12 +39,13 @@ def test_page_renders_without_errors(app, path, name):
         page.close()
 
 
-def test_lesson_opened_by_its_own_url_gets_the_app_navigation():
+def test_lesson_opened_by_its_own_url_gets_the_app_navigation(app):
     """A fresh server asked directly for a lesson (a student following a link) must still show app.py's grouped
     navigation and wide layout, not Streamlit's automatic list of the pages/ folder."""
     lessons = available_lessons()
     lesson = next((lesson for lesson in lessons if lesson.page.endswith("masks.py")), lessons[-1])
-    with streamlit_server() as url, browser() as b:
+    _, b = app  # one Playwright per process: reuse the module's browser, with a fresh server
+    with streamlit_server() as url:
         page = open_page(b, f"{url}/{Path(lesson.page).stem}")
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Home" in nav and lesson.group in nav and lesson.title in nav
