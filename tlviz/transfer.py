@@ -847,8 +847,9 @@ def new_run(run_id: int, tm: TransferModel, plan: Sequence[bool], config: TrainC
     trainable = tuple(s.name for s, t in zip(tm.stages, plan) if t)
     n_body = len(trainable) - 1
     own = tuple(plan) in {plan_for(strategy, len(plan), k) for k in range(len(plan))}
-    label = name or f"#{run_id} {strategy.replace('_', ' ')}" + (
-        f" (last {n_body})" if strategy == "finetune_last" and own else "") + ("" if own else " (custom blocks)")
+    short = {"scratch": "from scratch", "feature_extraction": "feature extraction", "full": "full fine-tuning",
+             "finetune_last": f"fine-tune last {n_body}" if own else "fine-tune"}[strategy]
+    label = name or f"#{run_id} {short}" + ("" if own else " (custom blocks)")
     return Run(run_id, label, strategy, tm.arch, tm.pretrained, trainable,
                sum(p.numel() for p in tm.model.parameters() if p.requires_grad),
                sum(p.numel() for p in tm.model.parameters()), groups, config, data.name, tm.input_size,

@@ -73,14 +73,14 @@ def test_two_sessions_train_at_once_without_crossing():
         a.get_by_text("From scratch", exact=True).click()
         wait_idle(a)
         _train(a)
-        a.get_by_text("#2 scratch: live").wait_for(timeout=300_000)
+        a.get_by_text("#2 from scratch: live").wait_for(timeout=300_000)
         a.get_by_role("button", name="Stop training (keeps the curve so far)").click()
         wait_idle(a)
         a.get_by_text("4 · Compare runs").wait_for(timeout=60_000)
         table = a.locator('[data-testid="stDataFrame"]').nth(1)
         assert errors_on(a) == []
         runs = a.evaluate("() => document.body.innerText")
-        assert "#2 scratch" in runs and "#1 feature extraction" in runs
+        assert "#2 from scratch" in runs and "#1 feature extraction" in runs
         a.set_viewport_size({"width": 1400, "height": 5200})
         a.wait_for_timeout(1500)
         a.screenshot(path=str(SHOTS / "transfer_lab_stopped.png"), full_page=True)

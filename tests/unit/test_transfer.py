@@ -368,3 +368,18 @@ def test_figures_show_what_they_claim():
     img = np.zeros((4, 4, 3), np.uint8)
     out = V.cam_overlay(img, np.eye(4))
     assert out.shape == (4, 4, 3) and out[0, 0].sum() > out[0, 1].sum()
+
+
+def test_run_records_and_labels():
+    tm = tiny_model()
+    data = tiny_data()
+    n = len(tm.stages)
+    run = T.new_run(3, tm, T.plan_for("finetune_last", n, 2), T.TrainConfig.tiny(), "finetune_last", data)
+    assert run.name == "#3 fine-tune last 2" and run.trainable == tuple(tm.stage_names[-3:])
+    custom = (True,) + (False,) * (n - 2) + (True,)
+    run = T.new_run(4, tiny_model(), custom, T.TrainConfig.tiny(), "feature_extraction", data)
+    assert run.name.endswith("(custom blocks)")
+    run.history = T.train(run.model, data, custom, T.TrainConfig.tiny())
+    T.finish_run(run)
+    assert run.status == "finished" and run.results is not None and run.summary()["epochs"] == 2
+    assert T.stage_lrs([False, False, True], (False, True, True), 1e-2, 0.1) == [None, pytest.approx(1e-3), 1e-2]
