@@ -10,7 +10,6 @@ browser session.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import time
 from collections.abc import Callable, Sequence
@@ -135,19 +134,11 @@ def _module():
     return Seq2Seq
 
 
-@contextlib.contextmanager
 def one_thread():
-    """Run torch on one thread for the duration: this model's matrices are tiny (batch 64 x 128), so a second
-    thread only adds synchronisation. Measured here with the other cores busy: 0.08 s per training step on one
-    thread against 1.6 s on two."""
-    import torch
+    """One torch thread for this model's tiny matrices (see :func:`tlviz.runtime.torch_threads`)."""
+    from tlviz import runtime
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return runtime.torch_threads(1)
 
 
 def build(config: Seq2SeqConfig, seed: int = 0):

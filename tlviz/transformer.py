@@ -347,14 +347,8 @@ def small_work(label: str, threads: int = 1, grad: bool = False):
     lock). Our toy models are too small for two threads to pay: see :class:`TrainConfig`."""
     from tlviz import runtime
 
-    with runtime.exclusive(label):
-        old = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
-            with torch.set_grad_enabled(grad):
-                yield
-        finally:
-            torch.set_num_threads(old)
+    with runtime.exclusive(label), runtime.torch_threads(threads), torch.set_grad_enabled(grad):
+        yield
 
 
 def count_parameters(model) -> int:
@@ -718,18 +712,12 @@ class Trainer:
             while self.step < cfg.steps:
                 if self._stop.is_set() or (should_stop is not None and should_stop()):
                     break
-                with runtime.exclusive("training a Transformer"):
-                    old_threads = torch.get_num_threads()  # process-wide: set only while we hold the lock
-                    if cfg.threads:
-                        torch.set_num_threads(cfg.threads)
-                    try:
-                        loss, acc = self.train_step()
-                        evaluated = self.step % cfg.eval_every == 0 or self.step == cfg.steps
-                        if evaluated and self.held_out:
-                            vl, va = evaluate(self.sm.model, self.held_out, self.sm.task.src_vocab,
-                                              self.sm.task.tgt_vocab)
-                    finally:
-                        torch.set_num_threads(old_threads)
+                with runtime.exclusive("training a Transformer"), runtime.torch_threads(cfg.threads):
+                    loss, acc = self.train_step()
+                    evaluated = self.step % cfg.eval_every == 0 or self.step == cfg.steps
+                    if evaluated and self.held_out:
+                        vl, va = evaluate(self.sm.model, self.held_out, self.sm.task.src_vocab,
+                                          self.sm.task.tgt_vocab)
                 h.steps.append(self.step)
                 h.loss.append(loss)
                 h.acc.append(acc)

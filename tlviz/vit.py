@@ -302,17 +302,11 @@ def _threads_for(model):
     second thread waits for a time slice on every matmul) and 2-10 ms with one. Tiny matmuls gain nothing from a
     second thread even on an idle machine, so small models always use one; large ones keep the configured count.
     """
-    import torch
+    from tlviz import runtime
 
     small = sum(p.numel() for p in model.parameters()) < SMALL_MODEL_PARAMS
-    before = torch.get_num_threads()
-    if small and before > 1:
-        torch.set_num_threads(1)
-    try:
+    with runtime.torch_threads(1 if small else None):
         yield
-    finally:
-        if small and before > 1:
-            torch.set_num_threads(before)
 
 
 def _timm_blocks(model) -> list:

@@ -8,6 +8,7 @@ from tlviz.viz.core import (  # noqa: F401
     ATTENTION_SCALE,
     DIVERGING_SCALE,
     HEAD_COLORS,
+    INFERNO_SCALE,
     MASK_COLOR,
     RUN_COLORS,
     attention_heatmap,
@@ -15,7 +16,7 @@ from tlviz.viz.core import (  # noqa: F401
     figure_table,
     head_color,
     heatmap_grid,
-    image_with_overlay,
+    inferno,
     line_curves,
     matrix_heatmap,
 )

@@ -4,6 +4,7 @@ Conventions, the same on every page from the seq2seq alignment to ViT patches:
 - attention matrices: rows are queries (who attends, top to bottom), columns are keys (attended to, left to
   right), white (0) to deep blue (1), fixed 0..1 range so two maps can be compared by eye;
 - signed values (embeddings, PE, Q/K/V, scores): a diverging red-white-blue scale centred on 0;
+- heat over an image (attention over patches, Grad-CAM): Inferno, spelled out (:data:`INFERNO_SCALE`);
 - masked cells: grey with the text "-inf";
 - heads have fixed colours (:data:`HEAD_COLORS`), runs too (:data:`RUN_COLORS`);
 - fonts large enough for the back row of a lecture hall.
@@ -20,12 +21,26 @@ ATTENTION_SCALE = [[0.0, "#ffffff"], [0.15, "#deebf7"], [0.4, "#9ecae1"], [0.7, 
 #: Signed quantities, negative red, positive blue.
 DIVERGING_SCALE = "RdBu"
 MASK_COLOR = "#bdbdbd"
+#: Anchors of the Inferno colour map: heat laid over an image (attention over patches, Grad-CAM).
+_INFERNO = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
+                     [250, 193, 39], [252, 255, 164]], dtype=np.float64)
+#: The same colours as a plotly colour scale. Spelled out on purpose: Streamlit's chart theme repaints the low end
+#: of the *named* scale "Inferno" pink (seen in the browser); an explicit list is drawn as given.
+INFERNO_SCALE = [[i / (len(_INFERNO) - 1), "rgb({},{},{})".format(*map(int, rgb))] for i, rgb in enumerate(_INFERNO)]
 HEAD_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173"]
 RUN_COLORS = HEAD_COLORS
 FONT = dict(size=15)
 #: Cells beyond this many show no numbers inside (they would be unreadable).
 MAX_ANNOTATED_CELLS = 160
+
+
+def inferno(values) -> np.ndarray:
+    """Values in [0, 1] -> RGB uint8 (..., 3) on the Inferno scale (for heat composed into images)."""
+    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0, 1) * (len(_INFERNO) - 1)
+    lo = np.floor(v).astype(int).clip(0, len(_INFERNO) - 2)
+    t = (v - lo)[..., None]
+    return ((1 - t) * _INFERNO[lo] + t * _INFERNO[lo + 1]).round().astype(np.uint8)
 
 
 def head_color(i: int) -> str:
@@ -182,35 +197,6 @@ def line_curves(series: dict[str, tuple[Sequence[float], Sequence[float]]], x_ti
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return _layout(fig, title, height)
-
-
-def image_with_overlay(image, overlay=None, title: str | None = None, opacity: float = 0.55, grid=None,
-                       height: int | None = 420, overlay_title: str = "attention"):
-    """An RGB image (H, W, 3 uint8) with an optional (rows, cols) map stretched over it and a patch grid."""
-    import plotly.graph_objects as go
-
-    img = np.asarray(image)
-    h, w = img.shape[:2]
-    fig = go.Figure(go.Image(z=img, hoverinfo="skip"))
-    if overlay is not None:
-        ov = np.asarray(overlay, dtype=float)
-        rows, cols = ov.shape
-        fig.add_trace(go.Heatmap(z=ov, x0=w / cols / 2, dx=w / cols, y0=h / rows / 2, dy=h / rows,
-                                 colorscale="Inferno", opacity=opacity, colorbar=dict(title=overlay_title,
-                                                                                      thickness=12),
-                                 hovertemplate=f"row %{{y:.0f}}, col %{{x:.0f}}<br>{overlay_title} "
-                                               "%{z:.3f}<extra></extra>"))
-    if grid is not None:
-        rows, cols = grid
-        for r in range(1, rows):
-            fig.add_shape(type="line", x0=0, x1=w, y0=r * h / rows, y1=r * h / rows,
-                          line=dict(color="white", width=1))
-        for c in range(1, cols):
-            fig.add_shape(type="line", x0=c * w / cols, x1=c * w / cols, y0=0, y1=h,
-                          line=dict(color="white", width=1))
-    fig.update_xaxes(visible=False, range=[0, w])
-    fig.update_yaxes(visible=False, range=[h, 0], scaleanchor="x")
     return _layout(fig, title, height)
 
 

@@ -139,11 +139,8 @@ def per_class_accuracy(labels: Sequence[str], acc, title: str | None = None):
 
 def cam_overlay(image, cam, alpha: float = 0.5) -> np.ndarray:
     """An RGB image (H, W, 3 uint8) blended with a Grad-CAM map (H, W in [0, 1]) in the inferno colours."""
-    from plotly.colors import sample_colorscale
+    from tlviz.viz.core import inferno
 
     img = np.asarray(image, dtype=np.float32)
-    c = np.clip(np.asarray(cam, dtype=np.float32), 0, 1)
-    lut = np.array([[int(v) for v in col[4:-1].split(",")] for col in
-                    sample_colorscale("Inferno", list(np.linspace(0, 1, 256)))], dtype=np.float32)  # (256, 3)
-    heat = lut[(c * 255).round().astype(int)]  # (H, W, 3)
+    heat = inferno(cam).astype(np.float32)  # (H, W, 3)
     return np.clip((1 - alpha) * img + alpha * heat, 0, 255).astype(np.uint8)

@@ -99,7 +99,6 @@ def walkthrough(trace, src_tokens: Sequence[str], tgt_tokens: Sequence[str], blo
     k_tokens = list(src_tokens if block != "decoder" else tgt_tokens)
     d = trace.src_embedding.shape[-1]
     h_count, d_k = attn.q.shape[1], attn.q.shape[-1]
-    where = f"{'encoder' if is_enc else 'decoder'} layer {layer + 1}, head {head + 1}"
     tag = f"{block}-{layer}-{head}"
     steps: list[Step] = []
     if layer == 0 and block != "cross":

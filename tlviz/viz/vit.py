@@ -15,25 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tlviz.viz.core import _layout, matrix_heatmap
-
-#: Anchors of the Inferno colour map (the overlay colours of :func:`tlviz.viz.core.image_with_overlay`).
-_INFERNO = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21],
-                     [250, 193, 39], [252, 255, 164]], dtype=np.float64)
-
-
-#: The same colours as a plotly colour scale. Spelled out on purpose: Streamlit's chart theme repaints the low end
-#: of the *named* scale "Inferno" pink (seen in the browser), an explicit list is drawn as given.
-INFERNO_SCALE = [[i / (len(_INFERNO) - 1), "rgb({},{},{})".format(*map(int, rgb))] for i, rgb in enumerate(_INFERNO)]
-
-
-def inferno(values) -> np.ndarray:
-    """Values in [0, 1] -> RGB uint8 (..., 3) on the Inferno scale."""
-    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0, 1) * (len(_INFERNO) - 1)
-    lo = np.floor(v).astype(int).clip(0, len(_INFERNO) - 2)
-    t = (v - lo)[..., None]
-    return ((1 - t) * _INFERNO[lo] + t * _INFERNO[lo + 1]).round().astype(np.uint8)
-
+from tlviz.viz.core import INFERNO_SCALE, _layout, inferno, matrix_heatmap  # noqa: F401  (re-exported)
 
 def _resize(img: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
     from PIL import Image
@@ -103,7 +85,7 @@ def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title
                    height: int | None = 420, dim: float = 0.45):
     """An RGB image (H, W, 3) with an optional (rows, cols) map over it, the patch grid and an outlined patch.
 
-    Like :func:`tlviz.viz.core.image_with_overlay` (same Inferno overlay), but the picture travels as one PNG
+    An image with heat laid over it (the Inferno overlay of :mod:`tlviz.viz.core`); the picture travels as one PNG
     instead of H x W x 3 JSON numbers, and its pixel edges sit on whole coordinates, so patch lines and overlay
     cells line up exactly with the pixels, even on a 28 px silhouette. Under a map the picture is dimmed by ``dim``
     so the colours, not a white silhouette, carry the values.
