@@ -34,5 +34,5 @@ with ui.guard("the model list"):
                            "source": c.source, "offline now": "yes" if c.offline else "no: needs internet",
                            "size": c.size, "note": c.note} for c in models.catalog()])
     st.table(table.set_index("model"))
-    st.caption("★ = the lesson's default. Sources: *package* = weights inside an installed Python package; "
+    st.caption("★ = an offline default of its lesson. Sources: *package* = weights inside an installed Python package; "
                "*checkpoint* = trained by this project (see tlviz/recipes); *hub* = Hugging Face / timm.")
