@@ -1,35 +1,16 @@
 """AppTest: the masks page shows the padded grid, the masks, -inf and the leak, and handles bad input."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "masks.py")
-
-
-def _array(value) -> np.ndarray:
-    """A figure's array from its JSON (plotly encodes numpy arrays as base64 'bdata')."""
-    if isinstance(value, dict) and "bdata" in value:
-        import base64
-
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = [int(s) for s in str(value.get("shape", len(flat))).split(",")]
-        return flat.reshape(shape).astype(float)
-    return np.array(value, dtype=float)
+from tests.pages.pagetools import errors, figure_array, run_page
 
 
 @pytest.fixture()
 def at():
-    app = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert not app.exception, app.exception
-    return app
-
-
-def _errors(at):
-    return [e.value for e in at.error]
+    return run_page("masks")
 
 
 def _fig(at, title_part):
@@ -42,11 +23,11 @@ def _fig(at, title_part):
 
 def _weights(fig):
     main = [t for t in fig["data"] if t.get("hoverinfo") != "skip"][0]
-    return _array(main["z"])
+    return figure_array(main["z"])
 
 
 def test_default_page(at):
-    assert not _errors(at)
+    assert not errors(at)
     grid = _fig(at, "padded batch")
     assert "3 sentences × 4 positions" in grid["layout"]["title"]["text"]
     w = _weights(_fig(at, "Softmax of the masked"))  # sentence 2 "you are welcome <pad>", decoder masks
@@ -58,7 +39,7 @@ def test_default_page(at):
 
 def test_forget_the_mask_shows_the_leak(at):
     at.toggle(key="mk_forget").set_value(True).run()
-    assert not _errors(at)
+    assert not errors(at)
     fig = _fig(at, "WITHOUT the mask")
     w = _weights(fig)
     assert (w[np.triu_indices(4, 1)] > 0).all() and (w[:, 3] > 0).all()
@@ -77,10 +58,10 @@ def test_bad_sentences_give_a_message_and_keep_other_inputs(at, text, message):
     at.toggle(key="mk_forget").set_value(True).run()
     at.text_area(key="mk_text").input(text).run()
     assert not at.exception
-    assert any(message in e for e in _errors(at)), _errors(at)
+    assert any(message in e for e in errors(at)), errors(at)
     assert at.text_area(key="mk_text").value == text
     at.text_area(key="mk_text").input("one two three\nfour").run()
-    assert not _errors(at)
+    assert not errors(at)
     assert at.toggle(key="mk_forget").value is True  # the toggle hidden during the error came back as it was
     assert "2 sentences × 3 positions" in _fig(at, "padded batch")["layout"]["title"]["text"]
 
@@ -88,4 +69,4 @@ def test_bad_sentences_give_a_message_and_keep_other_inputs(at, text, message):
 def test_fewer_sentences_than_the_chosen_one(at):
     at.selectbox(key="mk_which").set_value(2).run()
     at.text_area(key="mk_text").input("just one sentence").run()
-    assert not at.exception and not _errors(at)
+    assert not at.exception and not errors(at)

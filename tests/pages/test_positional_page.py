@@ -1,41 +1,22 @@
 """AppTest: the positional-encoding page draws every figure, follows its sliders, and turns bad input into
 messages while keeping the student's other inputs."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from tests.pages.pagetools import errors, figure_array, run_page
 
 from tlviz import positional
-
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "positional_encoding.py")
-
-
-def _array(value) -> np.ndarray:
-    """A figure's array from its JSON (plotly encodes numpy arrays as base64 'bdata')."""
-    if isinstance(value, dict) and "bdata" in value:
-        import base64
-
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = [int(s) for s in str(value.get("shape", len(flat))).split(",")]
-        return flat.reshape(shape).astype(float)
-    return np.array(value, dtype=float)
 
 
 @pytest.fixture()
 def at():
-    app = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert not app.exception, app.exception
-    return app
-
-
-def _errors(at):
-    return [e.value for e in at.error]
+    return run_page("positional_encoding")
 
 
 def test_every_figure_and_the_lecture_table(at):
-    assert not _errors(at)
+    assert not errors(at)
     table = at.dataframe[0].value
     np.testing.assert_allclose(table.to_numpy(), positional.sinusoidal(4, 4).round(4))
     charts = at.get("plotly_chart")
@@ -49,11 +30,11 @@ def test_d_model_slider_changes_the_heatmap(at):
         import json
 
         fig = json.loads(app.get("plotly_chart")[0].proto.spec)
-        return _array(fig["data"][0]["z"]).shape[1]
+        return figure_array(fig["data"][0]["z"]).shape[1]
 
     assert heatmap_width(at) == 64
     at.select_slider(key="pe_d").set_value(16).run()
-    assert heatmap_width(at) == 16 and not _errors(at)
+    assert heatmap_width(at) == 16 and not errors(at)
 
 
 @pytest.mark.parametrize("sentence, message", [("   ", "at least one word"), ("word " * 500, "500 words")])
@@ -61,11 +42,11 @@ def test_bad_sentence_gives_a_message_and_keeps_other_inputs(at, sentence, messa
     at.slider(key="pe_k").set_value(7).run()
     at.text_input(key="pe_sentence").input(sentence).run()
     assert not at.exception
-    assert any(message in e for e in _errors(at))
+    assert any(message in e for e in errors(at))
     assert at.slider(key="pe_k").value == 7
     assert len(at.get("plotly_chart")) == 6  # everything but the sentence figure still drawn
     at.text_input(key="pe_sentence").input("I am a robot").run()
-    assert not _errors(at)
+    assert not errors(at)
 
 
 def test_empty_dimension_selection_asks_for_one(at):
