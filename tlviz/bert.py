@@ -53,6 +53,8 @@ def _has_mlm_head(config) -> bool:
 def _load_folder_or_hub(ref: str, local: bool) -> tuple[Any, Any, bool]:
     from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
+    models.quiet_transformers()
+
     def load_config(r, local_files_only):
         return AutoConfig.from_pretrained(r, local_files_only=local_files_only)
 

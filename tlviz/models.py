@@ -248,6 +248,13 @@ def resolve(name_or_path: str, family: str) -> Resolved:
     return Resolved("hub", text)
 
 
+def quiet_transformers() -> None:
+    """The engine never prints: no "Loading weights" progress bars from transformers in the server's log."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def from_hub(ref: str, load: Callable[..., Any], what: str = "model") -> Any:
     """Load ``ref`` from the local Hugging Face cache, else (unless offline mode) from the hub.
 

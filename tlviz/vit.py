@@ -174,6 +174,8 @@ def _timm_vit(resolved: models.Resolved) -> ViTModel:
 def _transformers_vit(ref: str, local: bool, name: str) -> ViTModel:
     from transformers import AutoConfig, AutoModelForImageClassification
 
+    models.quiet_transformers()
+
     def load_config(r, local_files_only):
         return AutoConfig.from_pretrained(r, local_files_only=local_files_only)
 
