@@ -8,6 +8,21 @@ from dataclasses import dataclass
 import numpy as np
 
 
+class LayeredAttention:
+    """Shared by the attention traces of pretrained models (:class:`tlviz.bert.AttentionTrace`,
+    :class:`tlviz.vit.AttentionTrace`): ``weights`` is ``(layers, heads, Lq, Lk)``."""
+
+    weights: object
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def num_heads(self) -> int:
+        return int(self.weights.shape[1])
+
+
 def scaled_dot_product(q, k, v, mask=None, return_scores: bool = False):
     """softmax(q k^T / sqrt(d)) v, as in "Attention Is All You Need".
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tlviz import models
+from tlviz.attention import LayeredAttention
 from tlviz.errors import InputError
 
 DEFAULT = models.MINILM_NAME
@@ -215,7 +216,7 @@ def _tokens(bm: BertModel, ids) -> list[str]:
 # --- attention ---------------------------------------------------------------------------------------------------
 
 @dataclass
-class AttentionTrace:
+class AttentionTrace(LayeredAttention):
     """What the encoder did with one input. Shapes: T word pieces, L layers, H heads, D per-head width.
 
     ``weights`` (L, H, T, T): row i = how query i spreads its attention over the keys, each row sums to 1.
@@ -231,14 +232,6 @@ class AttentionTrace:
     queries: Any = None  # ndarray (L, H, T, D) or None
     keys: Any = None  # ndarray (L, H, T, D) or None
     model_name: str = ""
-
-    @property
-    def num_layers(self) -> int:
-        return int(self.weights.shape[0])
-
-    @property
-    def num_heads(self) -> int:
-        return int(self.weights.shape[1])
 
     def view(self, hide_special: bool = False, average_heads: bool = False) -> "AttentionTrace":
         """A copy for display: without [CLS]/[SEP] rows and columns (each remaining row renormalised to sum to

@@ -64,6 +64,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tlviz import models  # noqa: E402
+from tlviz.attention import LayeredAttention  # noqa: E402
 from tlviz.errors import InputError  # noqa: E402
 
 #: The offline default: the project's ViT trained on Animal-MNIST silhouettes by ``tlviz.recipes.vit_animals``.
@@ -248,7 +249,7 @@ def load(name_or_path: str = DEFAULT) -> ViTModel:
 # ============================================================================================ attention
 
 @dataclass(frozen=True)
-class AttentionTrace:
+class AttentionTrace(LayeredAttention):
     """Everything one forward pass of a ViT shows.
 
     - ``weights`` (layers, heads, N, N): softmaxed attention; rows are queries; tokens are the prefix tokens
@@ -265,14 +266,6 @@ class AttentionTrace:
     probs: np.ndarray
     pixels: np.ndarray
     patch_size: int
-
-    @property
-    def num_layers(self) -> int:
-        return int(self.weights.shape[0])
-
-    @property
-    def num_heads(self) -> int:
-        return int(self.weights.shape[1])
 
     def patch_map(self, layer: int, head: int | None, query: int = 0) -> np.ndarray:
         """How much token ``query`` (0 = class token, ``num_prefix + r * cols + c`` = patch (r, c)) attends to
