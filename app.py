@@ -1,4 +1,4 @@
-"""tlviz: the app's entry point (page config and navigation only; every page lives in pages/)."""
+"""tlviz: the app's entry point (page config and navigation only; every page lives in lessons/)."""
 
 import streamlit as st
 
@@ -6,7 +6,7 @@ from tlviz.lessons import GROUPS, available_lessons
 
 st.set_page_config(page_title="tlviz: attention and transfer learning", page_icon=":material/lightbulb:", layout="wide")
 
-navigation = {"": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]}
+navigation = {"": [st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)]}
 for group in GROUPS:
     pages = [st.Page(lesson.page, title=lesson.title, icon=lesson.icon)
              for lesson in available_lessons() if lesson.group == group]

@@ -27,21 +27,21 @@ class Lesson:
 GROUPS = ("Attention", "Transformers", "Pretrained models", "Transfer learning")
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson("Attention", "pages/seq2seq_attention.py", "Seq2seq attention", ":material/center_focus_strong:",
+    Lesson("Attention", "lessons/seq2seq_attention.py", "Seq2seq attention", ":material/center_focus_strong:",
            "The worked example by hand (scores, softmax, context vector), then a trained GRU encoder-decoder's "
            "alignments."),
-    Lesson("Attention", "pages/positional_encoding.py", "Positional encoding", ":material/waves:",
+    Lesson("Attention", "lessons/positional_encoding.py", "Positional encoding", ":material/waves:",
            "Sinusoids that put word order back: the formula, wavelengths, and why PE(pos+k) is a linear map."),
-    Lesson("Attention", "pages/masks.py", "Masks", ":material/visibility_off:",
+    Lesson("Attention", "lessons/masks.py", "Masks", ":material/visibility_off:",
            "Padding and look-ahead masks: -inf before the softmax, and what leaks without them."),
-    Lesson("Transformers", "pages/transformer.py", "The Transformer, step by step", ":material/view_in_ar:",
+    Lesson("Transformers", "lessons/transformer.py", "The Transformer, step by step", ":material/view_in_ar:",
            "One sentence through encoder and decoder: Q, K, V, multi-head attention, teacher forcing, greedy "
            "decoding, trained live."),
-    Lesson("Pretrained models", "pages/bert.py", "BERT masked LM", ":material/extension:",
+    Lesson("Pretrained models", "lessons/bert.py", "BERT masked LM", ":material/extension:",
            "Predict [MASK]ed words and read every layer's and head's attention in a real pretrained model."),
-    Lesson("Pretrained models", "pages/vit.py", "Vision Transformer", ":material/image:",
+    Lesson("Pretrained models", "lessons/vit.py", "Vision Transformer", ":material/image:",
            "An image is worth 16x16 words: patches, position embeddings, attention over the image, rollout."),
-    Lesson("Transfer learning", "pages/transfer_lab.py", "Transfer-learning lab", ":material/science:",
+    Lesson("Transfer learning", "lessons/transfer_lab.py", "Transfer-learning lab", ":material/science:",
            "Freeze layers, retrain live and measure the three benefits: higher start, slope and asymptote."),
 )
 

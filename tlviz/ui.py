@@ -5,7 +5,14 @@ Pages stay thin by calling these. Rules they implement:
   message in the page, and the rest of the page keeps working;
 - what a student typed survives page switches: :func:`kept` stores widget values outside the widget;
 - every figure can be exported: :func:`figure` adds PNG (plotly's camera button, offline) and CSV downloads;
-- heavy model work waits its turn: :func:`heavy` shows "waiting for ..." while another session holds the lock.
+- heavy model work waits its turn: :func:`heavy` shows "waiting for ..." while another session holds the lock;
+- a lesson's main inputs live in the URL: ``kept(..., url="name")`` reads them from and writes them to
+  ``st.query_params``, so a link opens the same view (a bad value gives a message and the default);
+- a result is computed once for the whole class: :func:`shared` caches engine calls process-wide, keyed by the
+  model and the inputs (:mod:`tlviz.cache`), bounded in entries and memory;
+- training feedback looks the same everywhere: :func:`training_feedback` turns the trainers' ``StepEvent`` s
+  (:mod:`tlviz.training`) into a progress bar and a live chart;
+- every sentence is translatable: ``_()`` from :mod:`tlviz.i18n`, the language picked in :func:`setup`.
 """
 
 from __future__ import annotations
@@ -13,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import streamlit as st
 
-from tlviz import models, runtime
+from tlviz import cache, i18n, models, runtime, training
 from tlviz.errors import InputError
+from tlviz.i18n import _
 
 log = logging.getLogger("tlviz")
 
@@ -27,30 +35,34 @@ PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png",
                  "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def _use_app_navigation() -> None:
-    """Make a page opened by its own URL run under app.py's navigation.
+def setup() -> str:
+    """Once per script run, first thing in every page: the language, torch threads, the device in the sidebar.
 
-    Streamlit treats a ``pages/`` folder beside the entry point as its legacy multipage mode until app.py's
-    ``st.navigation`` has run once in the process: a fresh server asked for ``/masks`` runs ``pages/masks.py``
-    alone, with an automatic page list and no page config. When that happens we switch the legacy mode off and
-    rerun, so app.py runs first (navigation, layout) and then the page the student asked for.
+    Returns the interface language in use (``"en"``, ``"el"``).
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def setup() -> None:
-    """Once per script run, first thing in every page: app navigation, torch threads, the device in the sidebar."""
-    _use_app_navigation()
+    lang = choose_language()
     runtime.configure_torch()
     info = runtime.device_info()
-    st.sidebar.caption(f"Compute: **{info.label}**")
+    st.sidebar.caption(_("Compute: **{device}**").format(device=info.label))
     holder = runtime.busy()
     if holder:
-        st.sidebar.caption(f"Busy: {holder}")
+        st.sidebar.caption(_("Busy: {job}").format(job=holder))
+    return lang
+
+
+def choose_language() -> str:
+    """The session's language: ``?lang=`` in the URL, else the sidebar switch's last value, else the browser's
+    language (``st.context.locale``), overridden by ``TLVIZ_LANG``. Kept in the URL like every lesson input."""
+    codes = list(i18n.LANGUAGES)
+    if "lang" not in st.session_state and _store("lang") not in st.session_state:
+        locale = None
+        with contextlib.suppress(Exception):  # no browser context in AppTest or a bare script run
+            locale = st.context.locale
+        st.session_state[_store("lang")] = i18n.default_language(locale)
+    i18n.set_language(st.session_state.get("lang") or st.session_state[_store("lang")])
+    lang = kept(st.sidebar.selectbox, "Language · Γλώσσα", key="lang", options=codes, url="lang",
+                format_func=lambda c: i18n.LANGUAGES[c])
+    return i18n.set_language(lang)
 
 
 def header(title: str, intro: str) -> None:
@@ -72,14 +84,144 @@ def guard(what: str = "") -> Iterator[None]:
                  "Your inputs are kept; try other values or reload the page.", icon="🛑")
 
 
-def kept(widget: Callable[..., Any], label: str, key: str, default: Any = None, **kwargs) -> Any:
-    """A widget whose value survives page switches and reruns (Streamlit forgets unrendered widgets' state)."""
-    store = f"_kept_{key}"
+def _store(key: str) -> str:
+    return f"_kept_{key}"
+
+
+def kept(widget: Callable[..., Any], label: str, key: str, default: Any = None, url: str | None = None,
+         parse: Callable[[str], Any] | None = None, **kwargs) -> Any:
+    """A widget whose value survives page switches and reruns (Streamlit forgets unrendered widgets' state).
+
+    With ``url="name"`` the value also lives in the page's URL (``?name=value``): a link opens the same view,
+    and the URL follows every change. A value in the URL that the widget cannot take (not among its options,
+    out of range, unreadable) gives a message and leaves the current value. ``parse`` turns the URL's text into
+    a value (raising ``ValueError`` or ``InputError`` when it cannot); by default it is read after the widget's
+    ``options``, ``min_value``/``max_value`` and ``default``.
+    """
+    store = _store(key)
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(store, default)
+    if url:
+        _url_in(key, url, parse, kwargs)
     value = widget(label, key=key, **kwargs)
     st.session_state[store] = value
+    if url:
+        _url_out(key, url, value)
     return value
+
+
+def set_kept(key: str, value: Any) -> None:
+    """Give a kept widget a new value before it is drawn in this run (a preset button, a teacher's push)."""
+    st.session_state[key] = value
+    st.session_state[_store(key)] = value
+
+
+def reset_kept(*keys: str) -> None:
+    """Forget kept values, so their widgets start again from their defaults."""
+    for key in keys:
+        st.session_state.pop(key, None)
+        st.session_state.pop(_store(key), None)
+
+
+def clamp_kept(key: str, options: Sequence[Any] | None = None, lo: Any = None, hi: Any = None) -> None:
+    """Bring a kept value back into what its widget now offers (e.g. layer 12 after switching to a 4-layer
+    model): not among ``options`` -> the first option; below ``lo`` / above ``hi`` -> the bound."""
+    for name in (key, _store(key)):
+        if name not in st.session_state:
+            continue
+        value = st.session_state[name]
+        if options is not None and value not in list(options):
+            value = list(options)[0] if len(options) else None
+        if lo is not None and value is not None and value < lo:
+            value = lo
+        if hi is not None and value is not None and value > hi:
+            value = hi
+        st.session_state[name] = value
+
+
+def _to_url(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_to_url(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+def _from_url(text: str, current: Any, kwargs: dict) -> Any:
+    """The widget value a URL's text stands for; ValueError when the widget cannot take it."""
+    options = kwargs.get("options")
+    if options is not None:
+        options = list(options)
+        if isinstance(current, (list, tuple)):
+            wanted = [t for t in text.split(",") if t]
+            picked = [next(o for o in options if _to_url(o) == t) for t in wanted]  # StopIteration: not offered
+            return picked
+        for o in options:
+            if _to_url(o) == text:
+                return o
+        raise ValueError(text)
+    lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
+    if isinstance(current, bool):
+        if text.lower() not in ("1", "0", "true", "false"):
+            raise ValueError(text)
+        return text.lower() in ("1", "true")
+    if isinstance(current, int) or isinstance(lo, int):
+        value: Any = int(text)
+    elif isinstance(current, float) or isinstance(lo, float):
+        value = float(text)
+        if value != value:
+            raise ValueError(text)
+    else:
+        value = text
+        limit = kwargs.get("max_chars")
+        if limit and len(value) > limit:
+            raise ValueError(text)
+        return value
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(text)
+    return value
+
+
+def _url_in(key: str, name: str, parse: Callable[[str], Any] | None, kwargs: dict) -> None:
+    """Take the URL's value for a kept widget when the URL says something this session has not written."""
+    text = st.query_params.get(name)
+    if text is None or text == st.session_state.get(f"_url_{key}"):
+        return
+    try:
+        value = parse(text) if parse is not None else _from_url(text, st.session_state.get(key), kwargs)
+    except (ValueError, TypeError, StopIteration, InputError):
+        st.warning(_("The link's value for '{name}' ({value}) is not one this page can show; the current value "
+                     "is used instead.").format(name=name, value=text[:80]), icon="🔗")
+        st.session_state[f"_url_{key}"] = text
+        return
+    st.session_state[key] = value
+    st.session_state[_store(key)] = value
+    st.session_state[f"_url_{key}"] = text
+
+
+def _url_out(key: str, name: str, value: Any) -> None:
+    text = _to_url(value)
+    if st.query_params.get(name) != text:
+        st.query_params[name] = text
+    st.session_state[f"_url_{key}"] = text
+
+
+#: Results shared by every session of this server process (see :mod:`tlviz.cache`): at most 2,000 entries and
+#: 1 GiB; a class's default views take a few dozen entries.
+SHARED = cache.SharedCache(max_entries=2000, max_bytes=2**30)
+
+
+def shared(fn: Callable[..., Any], *args, **kwargs) -> Any:
+    """``fn(*args, **kwargs)``, computed once per distinct input for every session of the server.
+
+    Use it for every heavy, deterministic engine call a lesson shows (traces, predictions, attributions) and for
+    the figures built from them. Models are keyed by identity (they come from the loaders' own caches), arrays,
+    images and bytes by content. The value is shared: never change it (copy first).
+    """
+    key, pins = cache.call_key(fn, args, kwargs)
+    return SHARED.get(key, lambda: fn(*args, **kwargs), pins)
 
 
 def _slug(text: str) -> str:
@@ -91,26 +233,25 @@ def figure(fig, key: str, explanation: str | None = None, filename: str | None =
     """Show a plotly figure with its explanation, a PNG export (camera button) and a CSV of its numbers.
 
     ``table`` (a DataFrame) overrides the numbers exported; by default they are read off the figure.
-    ``side=True`` puts the explanation in a narrow column beside the figure instead of under it.
+    ``side=True`` puts the explanation in a narrow column beside the figure instead of under it. The figure is
+    never changed here (it may be shared by every session through :func:`shared`).
     """
     from tlviz import viz
 
     name = filename or _slug(key)
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": name}}
-    if height:
-        fig.update_layout(height=height)
     if side and explanation:
         left, right = st.columns([3, 1])
     else:
         left = right = st.container()
     with left:
-        st.plotly_chart(fig, key=f"fig_{key}", config=config, width="stretch")
+        st.plotly_chart(fig, key=f"fig_{key}", config=config, width="stretch", height=height or "content")
     with right:
         if explanation:
             st.caption(explanation)
         data = table if table is not None else viz.figure_table(fig)
         if data is not None and len(data):
-            st.download_button("⬇ CSV of these numbers", data.to_csv().encode("utf-8"), file_name=f"{name}.csv",
+            st.download_button(_("⬇ CSV of these numbers"), data.to_csv().encode("utf-8"), file_name=f"{name}.csv",
                                mime="text/csv", key=f"csv_{key}")
 
 
@@ -124,7 +265,7 @@ def heavy(label: str) -> Iterator[None]:
     notice = st.empty()
 
     def on_wait(holder: str) -> None:
-        notice.info(f"⏳ Waiting for another student's job to finish ({holder})…")
+        notice.info(_("⏳ Waiting for another student's job to finish ({job})…").format(job=holder))
 
     with runtime.exclusive(label, on_wait=on_wait):
         notice.empty()
@@ -146,8 +287,8 @@ def load_model(family: str, name: str) -> Any:
     """A family's model through its public loader, with a spinner; InputError passes to the caller's guard."""
     loader = _loaders().get(family)
     if loader is None:
-        raise InputError(f"No loader for models of the family '{family}'.")
-    with st.spinner(f"Loading {name} (first time only; it is then shared by everyone)…"), heavy(f"loading {name}"):
+        raise InputError(_("No loader for models of the family '{family}'.").format(family=family))
+    with st.spinner(_("Loading {name} (first time only; it is then shared by everyone)…").format(name=name)), heavy(f"loading {name}"):
         return loader(name)
 
 
@@ -172,11 +313,48 @@ def model_picker(family: str, key: str, label: str = "Model", help_text: str | N
     return choice
 
 
-def progress(total: int, text: str = "Working…"):
+def progress(total: int, text: str | None = None):
     """A progress bar with an ``update(done, message)`` callback, for engine callbacks."""
+    text = text or _("Working…")
     bar = st.progress(0.0, text=text)
 
     def update(done: int, message: str | None = None) -> None:
         bar.progress(min(1.0, done / max(1, total)), text=message or text)
 
     return bar, update
+
+
+def training_feedback(chart: Callable[[training.History], Any] | None = None, title: str | None = None,
+                      every_s: float = 0.25) -> tuple[training.Callback, training.History]:
+    """The one way a page follows a trainer: a progress bar, a line of numbers and (optionally) a live chart.
+
+    Returns ``(callback, history)``: pass ``callback`` to any tlviz trainer; ``history`` mirrors the events seen
+    so far (``chart(history)`` draws the live figure after every evaluation). Drawing is throttled to one update
+    every ``every_s`` seconds, plus every evaluation and the last step, so the page never slows the training.
+    """
+    import time
+
+    bar = st.progress(0.0, text=title or _("Starting…"))
+    line, live = st.empty(), st.empty()
+    seen = training.History()
+    last = [0.0]
+
+    def callback(event: training.StepEvent) -> None:
+        seen.record(event)
+        now = time.monotonic()
+        if not (event.evaluated or event.step >= event.total or now - last[0] >= every_s):
+            return
+        last[0] = now
+        if event.phase != "train":
+            bar.progress(0.0, text=event.message or _("Preparing…"))
+            return
+        bar.progress(event.fraction, text=event.message or _("Step {step} of {total}").format(
+            step=event.step, total=event.total))
+        shown = {k: v for k, v in event.metrics.items() if isinstance(v, float)}
+        numbers = " · ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in shown.items())
+        line.caption(_("{seconds:.1f} s · loss {loss:.3f}").format(seconds=event.seconds, loss=event.loss)
+                     + (f" · {numbers}" if numbers else ""))
+        if chart is not None and (event.evaluated or event.step >= event.total):
+            live.plotly_chart(chart(seen), width="stretch", key=None)
+
+    return callback, seen

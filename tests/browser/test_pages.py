@@ -41,7 +41,7 @@ def test_page_renders_without_errors(app, path, name):
 
 def test_lesson_opened_by_its_own_url_gets_the_app_navigation(app):
     """A fresh server asked directly for a lesson (a student following a link) must still show app.py's grouped
-    navigation and wide layout, not Streamlit's automatic list of the pages/ folder."""
+    navigation and wide layout, not Streamlit's automatic list of a pages/ folder."""
     lessons = available_lessons()
     lesson = next((lesson for lesson in lessons if lesson.page.endswith("masks.py")), lessons[-1])
     _, b = app  # one Playwright per process: reuse the module's browser, with a fresh server

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-PAGES = Path(__file__).resolve().parents[2] / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "lessons"
 
 
 def run_page(name: str, timeout: float = 60):
-    """Run ``pages/<name>.py`` once with AppTest and check that it raised nothing."""
+    """Run ``lessons/<name>.py`` once with AppTest and check that it raised nothing."""
     app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=timeout).run()
     assert not app.exception, app.exception
     return app

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tlviz import models
 from tlviz.checkpoints import CHECKPOINT_DIR
 
-PAGE = "../../pages/bert.py"
+PAGE = "../../lessons/bert.py"
 EVIL = "<img src=x onerror=alert(1)> </script><script>alert(\"x\")</script> 'q' \\ \\\\ 🙂 Ελληνικά [MASK]"
 
 

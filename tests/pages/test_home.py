@@ -33,6 +33,6 @@ def test_lessons_are_in_lecture_order_and_only_existing_pages_listed(tmp_path, m
 
     monkeypatch.setattr(lessons, "ROOT", tmp_path)
     assert lessons.available_lessons() == []
-    (tmp_path / "pages").mkdir()
+    (tmp_path / "lessons").mkdir()
     (tmp_path / LESSONS[0].page).write_text("")
     assert lessons.available_lessons() == [LESSONS[0]]

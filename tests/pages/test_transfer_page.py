@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tlviz import ui
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "transfer_lab.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "transfer_lab.py")
 
 
 def _ok(at):

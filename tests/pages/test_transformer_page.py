@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from tlviz import transformer as tf
 
-PAGE = "../../pages/transformer.py"
+PAGE = "../../lessons/transformer.py"
 
 
 def run(**state):

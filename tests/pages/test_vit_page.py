@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-PAGE = "../../pages/vit.py"
+PAGE = "../../lessons/vit.py"
 
 
 @pytest.fixture(autouse=True)
