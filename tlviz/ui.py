@@ -99,6 +99,8 @@ def kept(widget: Callable[..., Any], label: str, key: str, default: Any = None, 
     ``options``, ``min_value``/``max_value`` and ``default``.
     """
     store = _store(key)
+    if f"_pending_{key}" in st.session_state:  # set_kept after the widget was drawn: applied now, before it
+        st.session_state[key] = st.session_state.pop(f"_pending_{key}")
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(store, default)
     if url:
@@ -111,16 +113,17 @@ def kept(widget: Callable[..., Any], label: str, key: str, default: Any = None, 
 
 
 def set_kept(key: str, value: Any) -> None:
-    """Give a kept widget a new value before it is drawn in this run (a preset button, a teacher's push)."""
-    st.session_state[key] = value
+    """Give a kept widget a new value (a preset button, a teacher's push): it shows the next time the widget is
+    drawn, in this run if it was not drawn yet, else after ``st.rerun()``."""
     st.session_state[_store(key)] = value
+    st.session_state[f"_pending_{key}"] = value
 
 
 def reset_kept(*keys: str) -> None:
     """Forget kept values, so their widgets start again from their defaults."""
     for key in keys:
-        st.session_state.pop(key, None)
-        st.session_state.pop(_store(key), None)
+        for name in (key, _store(key), f"_pending_{key}"):
+            st.session_state.pop(name, None)
 
 
 def clamp_kept(key: str, options: Sequence[Any] | None = None, lo: Any = None, hi: Any = None) -> None:
