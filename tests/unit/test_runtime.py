@@ -3,6 +3,9 @@
 import threading
 import time
 
+import pytest
+import torch
+
 from tlviz import runtime
 
 
@@ -46,9 +49,29 @@ def test_exclusive_is_reentrant_in_one_thread():
     assert runtime.busy() is None
 
 
-def test_device_and_threads():
-    assert runtime.pick_device("cpu") == "cpu"
-    assert runtime.pick_device() in ("cuda", "mps", "cpu")
+@pytest.mark.parametrize("cuda, mps, forced, expected", [
+    (True, True, "", "cuda"),  # CUDA first
+    (False, True, "", "mps"),  # then Apple's MPS
+    (False, False, "", "cpu"),  # else the CPU
+    (True, True, "cpu", "cpu"),  # TLVIZ_DEVICE forces one
+    (True, False, "mps", "cpu"),  # an unavailable choice falls back to the CPU
+    (False, True, "cuda", "cpu"),
+    (False, True, "MPS", "mps"),
+])
+def test_pick_device_order_and_override(monkeypatch, cuda, mps, forced, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    monkeypatch.setenv("TLVIZ_DEVICE", forced)
+    assert runtime.pick_device() == expected
+    monkeypatch.delenv("TLVIZ_DEVICE")
+    assert runtime.pick_device(forced or None) == expected  # the argument does what the variable does
+
+
+def test_threads_are_set_and_restored():
+    runtime.configure_torch(2)
+    with runtime.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
     n = runtime.configure_torch(1)
     info = runtime.device_info()
     assert n == 1 and info.threads == 1 and info.label
