@@ -1,8 +1,10 @@
 """Where heavy work runs (device, threads) and the one lock that serialises it.
 
 The app serves a whole classroom from one process: every browser tab is a thread in it. Two torch jobs at once
-on a two-core machine ran 3-30x slower than one after the other, so every forward pass, training run and model
-load takes :data:`HEAVY` first. Waiting students are told that they wait (see ``exclusive(on_wait=...)``).
+on a two-core machine ran 3-30x slower than one after the other, so every forward pass, training step and model
+load takes :data:`HEAVY` first. The lock is fair (first come, first served): a training run takes it step by
+step, so a student's forward pass waits for at most one step, never for a whole run, and several runs share the
+machine in turn. Waiting students are told that they wait (see ``exclusive(on_wait=...)``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,63 @@ import contextlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+
+class FairLock:
+    """A lock granted in the order it was asked for (a ticket queue), unlike ``threading.Lock``, which may hand
+    itself to the same thread again and again while others starve. Not re-entrant (see :func:`exclusive`)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        with self._cond:
+            if not self._held and not self._waiting:
+                self._held = True
+                return True
+            if not blocking:
+                return False
+            ticket = object()
+            self._waiting.append(ticket)
+            deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+            while self._held or self._waiting[0] is not ticket:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    self._waiting.remove(ticket)
+                    self._cond.notify_all()
+                    return False
+                self._cond.wait(left)
+            self._waiting.popleft()
+            self._held = True
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            if not self._held:
+                raise RuntimeError("release of an unheld FairLock")
+            self._held = False
+            self._cond.notify_all()
+
+    def waiting(self) -> int:
+        """How many threads wait for the lock now."""
+        with self._cond:
+            return len(self._waiting)
+
+    def __enter__(self) -> FairLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
 #: The process-wide lock for heavy model work, shared by all sessions of the app.
-HEAVY = threading.RLock()
+HEAVY = FairLock()
 
 _state = threading.local()
 _holder: dict[str, object] = {"label": None, "since": None}
@@ -118,12 +172,11 @@ def busy() -> str | None:
 
 
 @contextlib.contextmanager
-def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None = None,
-              poll_s: float = 0.25) -> Iterator[None]:
+def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold :data:`HEAVY` for the duration of the block.
 
     Re-entrant within one thread. If another session holds the lock, ``on_wait(holder_label)`` is called once so
-    the page can say "waiting for ...", then we block until it is free.
+    the page can say "waiting for ...", then we wait for our turn (first come, first served).
     """
     depth = getattr(_state, "depth", 0)
     if depth:
@@ -136,8 +189,7 @@ def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None =
     if not HEAVY.acquire(blocking=False):
         if on_wait is not None:
             on_wait(busy() or "another student's model work")
-        while not HEAVY.acquire(timeout=poll_s):
-            pass
+        HEAVY.acquire()
     _state.depth = 1
     _holder["label"], _holder["since"] = label, time.monotonic()
     try:

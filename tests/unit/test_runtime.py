@@ -76,3 +76,31 @@ def test_threads_are_set_and_restored():
     info = runtime.device_info()
     assert n == 1 and info.threads == 1 and info.label
     runtime.configure_torch()
+
+
+def test_heavy_lock_is_first_come_first_served():
+    lock = runtime.FairLock()
+    lock.acquire()
+    order = []
+
+    def worker(i):
+        with lock:
+            order.append(i)
+
+    threads = []
+    for i in range(8):
+        t = threading.Thread(target=worker, args=(i,))
+        t.start()
+        threads.append(t)
+        while lock.waiting() < i + 1:  # each thread queues before the next one starts
+            time.sleep(0.001)
+    lock.release()
+    for t in threads:
+        t.join(5)
+    assert order == list(range(8))
+    assert lock.waiting() == 0
+    assert lock.acquire(timeout=0.01)
+    assert not lock.acquire(blocking=False)
+    assert not lock.acquire(timeout=0.05)  # a timed-out waiter leaves the queue
+    assert lock.waiting() == 0
+    lock.release()
