@@ -8,9 +8,11 @@ import torch
 
 from tlviz.data.parallel import EOS, SOS, UNK, en_de, noun_phrase, reverse
 from tlviz.errors import InputError
+from tlviz import training
 from tlviz.transformer import (
     MultiHeadAttention,
     Seq2SeqModel,
+    ToyTranslator,
     Trainer,
     TrainConfig,
     Transformer,
@@ -21,6 +23,7 @@ from tlviz.transformer import (
     loss_demo,
     make_batch,
     new_model,
+    paper_comparison,
     parameter_count,
 )
 
@@ -93,8 +96,10 @@ def test_padding_keys_get_zero_attention_and_change_nothing():
 
 def test_sentence_trace_with_padding_matches_the_unpadded_one():
     sm = new_model(en_de())
-    plain, src_tok, dec_in, dec_out, unknown = sm.trace("the cat drinks milk")
-    padded, src_pad, *_ = sm.trace("the cat drinks milk", pad=3)
+    one = sm.trace("the cat drinks milk")
+    plain, src_tok, dec_in, dec_out, unknown = one.trace, one.source, one.decoder_input, one.expected, one.unknown
+    two = sm.trace("the cat drinks milk", pad=3)
+    padded, src_pad = two.trace, two.source
     assert src_tok == ["the", "cat", "drinks", "milk", EOS] and src_pad == src_tok + ["<pad>"] * 3
     assert dec_in[0] == SOS and dec_out[-1] == EOS and unknown == []
     assert np.all(padded.cross_attention[..., 5:] == 0)
@@ -166,6 +171,21 @@ def test_paper_base_parameter_count():
     separate = parameter_count(TransformerConfig.base(v, share_embeddings=False))
     assert separate.total == enc + dec + 3 * v * d + v
     assert 60e6 < shared.total < 66e6  # the paper reports 65M
+    cmp = paper_comparison(v)
+    assert cmp.tied == shared and cmp.separate == separate and cmp.layers == enc + dec
+    assert round(cmp.layers / 1e6, 1) == 44.1  # the number the page used to hard-code
+    assert cmp.gap == 65_000_000 - shared.total
+    bigger = paper_comparison(round(cmp.vocab_to_match))  # the vocabulary that closes the gap does close it
+    assert abs(bigger.tied.total - 65_000_000) <= cmp.per_token
+
+
+def test_parts_add_up_to_the_distinct_total():
+    model = Transformer(TransformerConfig.tiny(src_vocab=13, tgt_vocab=13, share_embeddings=True))
+    seen: set[int] = set()
+    parts = [count_parameters(m, seen) for m in (model.src_embed, model.tgt_embed, model.encoder, model.decoder,
+                                                 model.out)]
+    assert parts[1] == 0 and parts[4] == 13  # tied: the target table and output matrix are the source table
+    assert sum(parts) == count_parameters(model) == parameter_count(model.config).total
 
 
 def test_training_steps_reduce_the_loss():
@@ -178,8 +198,15 @@ def test_training_steps_reduce_the_loss():
                    held_out=task.held_out[:50]).run(events.append)
     after, _ = evaluate(sm.model, task.train[:200], task.src_vocab, task.tgt_vocab)
     assert after < before - 0.3
-    assert hist.finished and not hist.stopped and hist.steps == list(range(1, 41))
-    assert hist.val_steps == [20, 40] and [e.step for e in events] == hist.steps
+    assert isinstance(hist, training.History) and hist.status == "finished" and not hist.stopped
+    assert hist.steps == list(range(1, 41)) and hist.series("val_acc")[0] == [20, 40]
+    assert [e.step for e in events] == hist.steps and all(isinstance(e, training.StepEvent) for e in events)
+    assert all(set(e.metrics) == ({"acc", "val_loss", "val_acc"} if e.evaluated else {"acc"}) for e in events)
+    assert [e.step for e in events if e.evaluated] == [20, 40] and events[-1].total == 40
+    assert events[-1].metrics["val_loss"] == hist.last("val_loss") and hist.losses[-1] == events[-1].loss
+    assert all(b.seconds >= a.seconds for a, b in zip(events, events[1:])) and hist.seconds >= events[-1].seconds
+    with pytest.raises(AttributeError):
+        events[0].loss = 0.0  # frozen
     assert not sm.model.training
 
 
@@ -188,7 +215,7 @@ def test_trainer_stops_between_steps_and_keeps_what_it_learnt():
     sm = new_model(task, TransformerConfig.tiny(len(task.src_vocab), len(task.tgt_vocab)))
     trainer = Trainer(sm, TrainConfig(steps=100, batch_size=8, eval_every=1000), held_out=[])
     hist = trainer.run(should_stop=lambda: trainer.step >= 5)
-    assert hist.stopped and not hist.finished and hist.steps[-1] == 5
+    assert hist.status == "user" and hist.stopped and not hist.finished and hist.steps[-1] == 5
 
     class PageRerun(BaseException):  # what Streamlit raises inside a callback when the student clicks Stop
         pass
@@ -203,7 +230,7 @@ def test_trainer_stops_between_steps_and_keeps_what_it_learnt():
     assert trainer.history.steps[-1] == 8 and trainer.history.stopped and not sm.model.training
     assert any(not torch.equal(a, b) for a, b in zip(weights, sm.model.parameters()))
     trainer.run(should_stop=lambda: trainer.step >= 10)  # and it can continue where it stopped
-    assert trainer.history.steps == list(range(1, 11))
+    assert trainer.history.steps == list(range(1, 11)) and trainer.history.status == "user"
 
 
 def test_teacher_forcing_batch():
@@ -239,8 +266,9 @@ def test_bad_inputs_are_input_errors_and_unknown_words_are_unk():
     tokens, ids, unknown = sm.source_ids("The zebra drinks milk!")
     assert tokens == ["the", "zebra", "drinks", "milk"] and unknown == ["zebra"]
     assert sm.task.src_vocab.decode(ids) == ["the", UNK, "drinks", "milk", EOS]
-    _, src_tok, dec_in, _, unknown = sm.trace("the zebra drinks milk", "das zebra trinkt milch")
-    assert unknown == ["zebra"] and src_tok[1] == UNK and dec_in == [SOS, "das", UNK, "trinkt", "milch"]
+    one = sm.trace("the zebra drinks milk", "das zebra trinkt milch")
+    assert one.unknown == ["zebra"] and one.source[1] == UNK
+    assert one.decoder_input == [SOS, "das", UNK, "trinkt", "milch"]
 
 
 def test_corpus_split_is_deterministic_and_disjoint():
@@ -280,7 +308,7 @@ def test_shipped_checkpoint_translates_held_out_sentences():
 
     path = CHECKPOINT_DIR / "transformer_en_de.safetensors"
     sm = transformer.load(str(path))
-    assert isinstance(sm, Seq2SeqModel) and not sm.model.training
+    assert isinstance(sm, ToyTranslator) and Seq2SeqModel is ToyTranslator and not sm.model.training
     task = sm.task
     _, acc = evaluate(sm.model, task.held_out, task.src_vocab, task.tgt_vocab)
     assert acc >= 0.9

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from tlviz.errors import InputError
+from tlviz.i18n import N_, _
 
 PAD, SOS, EOS, UNK = "<pad>", "<sos>", "<eos>", "<unk>"
 SPECIALS = (PAD, SOS, EOS, UNK)
@@ -131,13 +132,13 @@ def _en_de_words() -> tuple[list[str], list[str]]:
     en = {"the", "a", "an"} | {w for w, _ in FRONT_ADVERBS + MID_ADVERBS}
     de = {w for _, w in FRONT_ADVERBS + MID_ADVERBS}
     de |= set(_DEF.values()) | set(_INDEF.values())
-    for e, g, _ in ANIMATE + THINGS:
+    for e, g, _gender in ANIMATE + THINGS:
         en.add(e)
         de.add(g)
     for e, g in DRINKS + FOODS:
         en.add(e)
         de.add(g)
-    for e, g, _ in VERBS:
+    for e, g, _kind in VERBS:
         en.add(e)
         de.add(g)
     for e, g in ADJECTIVES:
@@ -153,7 +154,7 @@ class ParallelTask:
     """A translation task: tokenised pairs with a deterministic held-out split and fixed vocabularies."""
 
     name: str
-    title: str
+    title: str  # marked with N_: translate where shown, _(task.title)
     train: list[tuple[list[str], list[str]]]  # (source tokens, target tokens), no special tokens
     held_out: list[tuple[list[str], list[str]]]
     src_vocab: Vocab
@@ -165,7 +166,7 @@ class ParallelTask:
     def tokenize(self, text: str) -> list[str]:
         """Lower-case words (punctuation dropped); for digit tasks, a run of digits splits into digits."""
         if not isinstance(text, str):
-            raise InputError("Please type a sentence.")
+            raise InputError(_("Please type a sentence."))
         words = re.findall(r"[^\W_]+|<\w+>", text.lower())
         if self.char_level:
             words = [ch for w in words for ch in (w if w.isdigit() else [w])]
@@ -181,21 +182,15 @@ class ParallelTask:
             object.__setattr__(self, "_refs", table)
         return table.get(tuple(tokens))
 
-    def split_of(self, tokens: list[str]) -> str:
-        """"training", "held-out" or "new" for a tokenised source sentence."""
-        if any(s == tokens for s, _ in self.held_out):
-            return "held-out"
-        return "training" if any(s == tokens for s, _ in self.train) else "new"
-
     def check(self, text: str) -> tuple[list[str], list[str]]:
         """Tokens of ``text`` and the unknown ones; :class:`InputError` if it is empty or too long."""
         tokens = self.tokenize(text)
         if not tokens:
-            raise InputError("The input is empty: type a sentence, e.g. "
-                             f"“{self.examples[0]}”.")
+            raise InputError(_("The input is empty: type a sentence, e.g. “{example}”.").format(
+                example=self.examples[0]))
         if len(tokens) > self.max_tokens:
-            raise InputError(f"The input has {len(tokens)} tokens; this model takes at most {self.max_tokens}. "
-                             "Please shorten it.")
+            raise InputError(_("The input has {n} tokens; this model takes at most {limit}. Please shorten it.")
+                             .format(n=len(tokens), limit=self.max_tokens))
         return tokens, self.src_vocab.unknown(tokens)
 
 
@@ -208,7 +203,7 @@ def _split(pairs, held_out_every: int):
     return train, held
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def en_de(n_pairs: int = 800, seed: int = 0, held_out_every: int = 8) -> ParallelTask:
     """``n_pairs`` distinct English -> German pairs from the grammar; about 1 in ``held_out_every`` held out."""
     rng = random.Random(seed)
@@ -224,7 +219,7 @@ def en_de(n_pairs: int = 800, seed: int = 0, held_out_every: int = 8) -> Paralle
         train.insert(0, lecture)
     en_words, de_words = _en_de_words()
     return ParallelTask(
-        name="en-de", title="English → German (generated grammar)", train=train, held_out=held,
+        name="en-de", title=N_("English → German (generated grammar)"), train=train, held_out=held,
         src_vocab=Vocab(SPECIALS + tuple(en_words)), tgt_vocab=Vocab(SPECIALS + tuple(de_words)), max_tokens=12,
         examples=("the cat drinks milk", "today the small dog sees a black cat", "the teacher often eats bread",
                   "a young girl finds the old ball"))
@@ -233,7 +228,7 @@ def en_de(n_pairs: int = 800, seed: int = 0, held_out_every: int = 8) -> Paralle
 DIGITS = tuple("0123456789")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reverse(n_pairs: int = 3000, seed: int = 0, min_len: int = 3, max_len: int = 8,
             held_out_every: int = 16) -> ParallelTask:
     """Digit sequences and their reversal (``3 1 4`` -> ``4 1 3``); source and target share one vocabulary."""
@@ -245,7 +240,7 @@ def reverse(n_pairs: int = 3000, seed: int = 0, min_len: int = 3, max_len: int =
     train, held = _split(pairs.values(), held_out_every)
     vocab = Vocab(SPECIALS + DIGITS)
     return ParallelTask(
-        name="reverse", title="Reverse a digit sequence (synthetic)", train=train, held_out=held, src_vocab=vocab,
+        name="reverse", title=N_("Reverse a digit sequence (synthetic)"), train=train, held_out=held, src_vocab=vocab,
         tgt_vocab=vocab, max_tokens=max_len + 2, examples=("3 1 4 1 5", "2 7 1 8 2 8", "9 0 0 4"),
         char_level=True)
 
@@ -255,7 +250,7 @@ TASKS = {"en-de": en_de, "reverse": reverse}
 
 def get_task(name: str) -> ParallelTask:
     if name not in TASKS:
-        raise InputError(f"Unknown task '{name}'; choose one of {', '.join(TASKS)}.")
+        raise InputError(_("Unknown task '{name}'; choose one of {tasks}.").format(name=name, tasks=", ".join(TASKS)))
     return TASKS[name]()
 
 

@@ -27,8 +27,16 @@ def train(task_name: str, steps: int | None = None, threads: int = 1, seed: int 
     import torch
 
     from tlviz.data.parallel import get_task
-    from tlviz.transformer import (REVERSE, DEFAULT, Trainer, TrainConfig, count_parameters, evaluate,
-                                   exact_match, new_model)
+    from tlviz.transformer import (
+        DEFAULT,
+        REVERSE,
+        TrainConfig,
+        Trainer,
+        count_parameters,
+        evaluate,
+        exact_match,
+        new_model,
+    )
 
     torch.set_num_threads(threads)
     file, name, default_steps, is_default = PLAN[task_name]
@@ -39,11 +47,11 @@ def train(task_name: str, steps: int | None = None, threads: int = 1, seed: int 
     trainer = Trainer(sm, cfg)
     start = time.perf_counter()
 
-    def report(event):
+    def report(event):  # a tlviz.training.StepEvent
         if event.evaluated:
-            h = event.history
-            log(f"[{task_name}] step {event.step}/{event.total} loss {event.loss:.3f} train acc {event.acc:.3f} "
-                f"held-out acc {h.val_acc[-1]:.3f} ({event.elapsed_s:.0f} s)")
+            log(f"[{task_name}] step {event.step}/{event.total} loss {event.loss:.3f} "
+                f"train acc {event.metrics['acc']:.3f} held-out acc {event.metrics['val_acc']:.3f} "
+                f"({event.seconds:.0f} s)")
 
     history = trainer.run(report)
     train_s = time.perf_counter() - start
