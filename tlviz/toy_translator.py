@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from tlviz.transformer import TransformerConfig, TransformerTrace
     from tlviz.transformer_train import Trainer
 
-__all__ = ["CHECKPOINTS", "DEFAULT", "LIVE", "REVERSE", "UNTRAINED", "DecodeStep", "DecodeTrace", "SentenceTrace",
-           "Seq2SeqModel", "ToyTranslator", "describe", "greedy_batch", "greedy_decode", "load", "model_options",
-           "new_model", "open_model", "small_config", "trace_sentence", "untrained"]
+__all__ = ["CHECKPOINTS", "DEFAULT", "HYPERPARAMETERS", "LIVE", "REVERSE", "UNTRAINED", "DecodeStep", "DecodeTrace",
+           "SentenceTrace", "Seq2SeqModel", "ToyTranslator", "caption", "describe", "greedy_batch", "greedy_decode",
+           "load", "model_options", "new_model", "open_model", "small_config", "trace_sentence", "unknown_note",
+           "untrained"]
 
 DEFAULT = "Transformer EN→DE (tiny, project-trained)"
 REVERSE = "Transformer digit reversal (tiny, project-trained)"
@@ -35,6 +36,12 @@ REVERSE = "Transformer digit reversal (tiny, project-trained)"
 UNTRAINED, LIVE = "untrained", "live"
 #: Shipped checkpoints by short key (the URL's ``model=``), in the catalogue's order of preference.
 CHECKPOINTS = {"en-de": DEFAULT, "reverse": REVERSE}
+#: The untrained model's sizes on the page: URL name -> (label, argument of :func:`untrained`, options, default).
+HYPERPARAMETERS = {"d": (N_("embedding size d_model"), "d_model", (16, 32, 64, 128), 64),
+                   "h": (N_("heads h"), "n_heads", (1, 2, 4, 8), 4),
+                   "dk": (N_("query size d_k"), "d_k", (4, 8, 16, 32, 64), 16),
+                   "n": (N_("layers N"), "n_layers", (1, 2, 3, 4, 6), 2),
+                   "ff": (N_("feed-forward size d_ff"), "d_ff", (32, 64, 128, 256), 128)}
 CHOICE_NAMES = {UNTRAINED: N_("Untrained (choose the hyperparameters)"), LIVE: N_("Your live-trained model")}
 
 
@@ -156,6 +163,25 @@ def untrained(task_name: str, d_model: int = 64, n_heads: int = 4, d_k: int | No
 def describe(cfg: TransformerConfig) -> str:
     return _("{layers} layers, {heads} heads, d_model {d_model}, d_k {d_k}, d_ff {d_ff}").format(
         layers=cfg.n_layers, heads=cfg.n_heads, d_model=cfg.d_model, d_k=cfg.head_dim, d_ff=cfg.d_ff)
+
+
+def caption(translator: ToyTranslator) -> str:
+    """One line about a translator: name, sizes, parameters and its checkpoint's note on quality."""
+    from tlviz.transformer import count_parameters
+
+    parts = (f"**{_(translator.name)}**", describe(translator.config),
+             _("{n:,} parameters").format(n=count_parameters(translator.model)), translator.note)
+    return " · ".join(p for p in parts if p)
+
+
+def unknown_note(view: SentenceTrace, translator: ToyTranslator) -> str:
+    """A warning naming the words shown as <unk> ("" when every word is known)."""
+    if not view.unknown:
+        return ""
+    return _("Not in the vocabulary, shown as <unk>: {words}. This model only knows the {src} source and {tgt} "
+             "target words of its corpus.").format(words=", ".join(view.unknown),
+                                                   src=len(translator.task.src_vocab) - 4,
+                                                   tgt=len(translator.task.tgt_vocab) - 4)
 
 
 def model_options(live: bool = False) -> dict[str, str]:

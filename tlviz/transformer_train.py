@@ -25,7 +25,8 @@ from tlviz.i18n import _
 if TYPE_CHECKING:
     from tlviz.toy_translator import ToyTranslator
 
-__all__ = ["LossDemo", "TrainConfig", "Trainer", "evaluate", "exact_match", "live_trainer", "loss_demo", "make_batch"]
+__all__ = ["LossDemo", "TrainConfig", "Trainer", "evaluate", "exact_match", "live_trainer", "loss_demo", "make_batch",
+           "run_summary"]
 
 
 def make_batch(pairs, src_vocab, tgt_vocab):
@@ -182,6 +183,17 @@ class Trainer:
             self.translator.model.eval()
             h.end("finished" if self.step >= cfg.steps else "user", time.perf_counter() - start)
         return h
+
+
+def run_summary(trainer: Trainer) -> str:
+    """One sentence on a live run: its model, how it ended, its time and its latest held-out accuracy."""
+    from tlviz.toy_translator import describe
+
+    h = trainer.history
+    state = _("finished") if h.finished else _("stopped at step {n} (kept)").format(n=h.steps[-1] if h.steps else 0)
+    return _("Live model ({config}, {task}): {state}, {seconds:.0f} s, held-out token accuracy {acc:.1%}.").format(
+        config=describe(trainer.translator.config), task=_(trainer.translator.task.title), state=state,
+        seconds=h.seconds, acc=h.last("val_acc") or 0.0)
 
 
 def live_trainer(task_name: str, d_model: int = 64, n_heads: int = 4, d_k: int | None = None, n_layers: int = 2,

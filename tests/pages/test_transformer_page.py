@@ -1,4 +1,5 @@
-"""The Transformer page (AppTest): default run, bad inputs, unknown words, the untrained model, live training."""
+"""The Transformer page (AppTest): default run, bad inputs, unknown words, the untrained model, live training, the
+view in the URL (a link opens the same view; a bad value gives a message and the defaults)."""
 
 from streamlit.testing.v1 import AppTest
 
@@ -7,10 +8,12 @@ from tlviz import transformer as tf
 PAGE = "../../lessons/transformer.py"
 
 
-def run(**state):
+def run(params=None, **state):
     at = AppTest.from_file(PAGE, default_timeout=120)
     for key, value in state.items():
         at.session_state[key] = value
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
     return at.run()
 
 
@@ -25,42 +28,82 @@ def test_default_page_walks_one_sentence_through():
     for step in ("Tokens → ids", "positional encoding", "Q, K, V", "Softmax", "concatenated", "Residual + LayerNorm",
                  "Feed-forward", "<sos> die katze trinkt milch"):
         assert step in md
-    assert "**Output:** `die katze trinkt milch`" in md  # the shipped checkpoint translates the lecture's sentence
+    assert "Output: `die katze trinkt milch`" in md  # the shipped checkpoint translates the lecture's sentence
     assert len(at.get("plotly_chart")) >= 15
+    assert at.query_params["model"] == "en-de" and at.query_params["src"] == "the cat drinks milk"
+    assert "44.1M" in texts(at.caption)  # computed from the paper's base configuration, no longer typed in
 
 
 def test_empty_and_too_long_input_give_a_clear_message():
-    at = run(**{"tf_src_en-de": "   "})
+    at = run(tf_src="   ")
     assert not at.exception and "empty" in texts(at.error)
-    at = run(**{"tf_src_en-de": "the cat drinks milk " * 10})
+    at = run(tf_src="the cat drinks milk " * 10)
     assert not at.exception and "at most 12" in texts(at.error)
-    assert at.text_input(key="tf_src_en-de").value.startswith("the cat")  # the input is kept
+    assert at.text_input(key="tf_src").value.startswith("the cat")  # the input is kept
 
 
 def test_unknown_words_are_shown_as_unk_with_a_note():
-    at = run(**{"tf_src_en-de": "the zebra drinks milk"})
+    at = run(tf_src="the zebra drinks milk")
     assert not at.exception and not at.error
     assert "zebra" in texts(at.warning) and "<unk>" in texts(at.warning)
 
 
 def test_untrained_model_follows_the_hyperparameters():
-    at = run(tf_model="Untrained (choose the hyperparameters)", tf_h=8, tf_dk=4, tf_n=1, tf_d=32)
+    at = run(tf_model=tf.UNTRAINED, tf_h=8, tf_dk=4, tf_n=1, tf_d=32)
     assert not at.exception and not at.error
     assert "1 layers, 8 heads, d_model 32, d_k 4" in texts(at.caption)
     assert "(5, 32) × W → (5, 4)" in texts(at.markdown)
 
 
 def test_reversal_checkpoint_and_bad_target():
-    at = run(tf_model=tf.REVERSE, tf_src_reverse="3 1 4 1 5")
+    at = run(tf_model="reverse", tf_src="3 1 4 1 5")
     assert not at.exception and not at.error
-    assert "**Output:** `5 1 4 1 3`" in texts(at.markdown)
-    at = run(**{"tf_tgt_en-de": "die katze " * 30})
+    assert "Output: `5 1 4 1 3`" in texts(at.markdown)
+    at = run(tf_tgt="die katze " * 30)
     assert not at.exception and "too long" in texts(at.error)
 
 
+def test_a_link_opens_the_same_view():
+    at = run({"model": "reverse", "src": "2 7 1 8", "block": "cross", "layer": "2", "head": "3", "pad": "1",
+              "step": "2", "vocab": "40000"})
+    assert not at.exception and not at.error and not at.warning
+    assert at.selectbox(key="tf_model").value == "reverse" and at.text_input(key="tf_src").value == "2 7 1 8"
+    assert at.radio(key="tf_block").value == "cross" and at.checkbox(key="tf_pad").value is True
+    assert (at.selectbox(key="tf_layer").value, at.selectbox(key="tf_head").value) == (2, 3)
+    assert at.radio(key="tf_step").value == 2 and at.number_input(key="tf_vocab").value == 40000
+    assert "Output: `8 1 7 2`" in texts(at.markdown) and "Step 2: decoder input `<sos> 8`" in texts(at.markdown)
+    assert "Encoder-decoder (cross) attention" in " ".join(at.radio(key="tf_block").options)
+
+
+def test_changes_follow_into_the_url():
+    at = run()
+    at.selectbox(key="tf_head").set_value(4).run()
+    at.radio(key="tf_block").set_value("decoder").run()
+    at.text_input(key="tf_src").set_value("the dog eats bread").run()
+    assert not at.exception
+    assert (at.query_params["head"], at.query_params["block"], at.query_params["src"]) == (
+        "4", "decoder", "the dog eats bread")
+    at.selectbox(key="tf_model").set_value("reverse").run()  # another task: its own example sentence
+    assert at.query_params["model"] == "reverse" and at.text_input(key="tf_src").value == "3 1 4 1 5"
+    assert not at.exception and not at.error
+
+
+def test_bad_or_stale_url_values_give_a_message_and_the_defaults():
+    at = run({"model": "gpt-5", "layer": "9", "head": "x", "block": "middle", "pad": "maybe", "vocab": "-3",
+              "step": "99"})
+    assert not at.exception and not at.error
+    assert len(at.warning) >= 6 and all("link" in w.value for w in at.warning)
+    assert at.selectbox(key="tf_model").value == "en-de" and at.radio(key="tf_block").value == "encoder"
+    assert (at.selectbox(key="tf_layer").value, at.selectbox(key="tf_head").value) == (1, 1)
+    at = run({"model": "live"})  # a link to someone else's live model: there is none in this session
+    assert not at.exception and "link" in texts(at.warning) and at.selectbox(key="tf_model").value == "en-de"
+
+
 def test_live_training_runs_and_offers_the_model():
-    at = run(tf_steps=20, tf_task="reverse")
+    at = run(tf_steps=20, tf_task="reverse", tf_model=tf.UNTRAINED)
     at.button[0].click().run()  # Train from scratch
     assert not at.exception and not at.error
     assert "finished" in texts(at.success)
-    assert "Your live-trained model" in at.selectbox(key="tf_model").options
+    assert "Your live-trained model" in at.selectbox(key="tf_model").options  # options as shown
+    at.selectbox(key="tf_model").set_value(tf.LIVE).run()
+    assert not at.exception and not at.error and "live-trained" in texts(at.caption)

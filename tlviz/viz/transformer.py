@@ -304,3 +304,80 @@ def decode_table(decode_trace):
 
     return pd.DataFrame([{_("step"): i + 1, _("decoder input"): " ".join(s.decoder_input), _("chosen"): s.chosen,
                           "p": f"{s.probs[s.chosen_id]:.1%}"} for i, s in enumerate(decode_trace.steps)])
+
+
+def parameter_table(counts: dict[str, object]):
+    """The numbers behind :func:`parameter_bars`: one column per configuration, one row per part."""
+    import pandas as pd
+
+    parts = ("total", "embeddings", "encoder", "decoder", "output")
+    return pd.DataFrame({name: {p: getattr(c, p) for p in parts} for name, c in counts.items()})
+
+
+def in_language(lang: str, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with ``lang`` as the interface language: cache a builder's translated figure with
+    the language in its key (``ui.shared(in_language, lang, fn, ...)``)."""
+    from tlviz import i18n
+
+    with i18n.using(lang):
+        return fn(*args, **kwargs)
+
+
+def attention_maps(view) -> list[Step]:
+    """A :class:`~tlviz.toy_translator.SentenceTrace`'s three kinds of attention, each a grid of layers x heads."""
+    tr = view.trace
+    maps = (("encoder", _("Encoder self-attention"), tr.encoder_self_attention, view.source, view.source,
+             _("Every source word looks at every source word.")),
+            ("decoder", _("Decoder masked self-attention"), tr.decoder_self_attention, view.decoder_input,
+             view.decoder_input, _("Upper triangle empty: no word sees the words after it.")),
+            ("cross", _("Encoder-decoder attention"), tr.cross_attention, view.source, view.decoder_input,
+             _("Rows: decoder positions (queries); columns: source words (keys and values from the encoder).")))
+    return [Step(title, attention_grid(w[:, 0], xs, ys, title=title),  # (layers, h, Lq, Lk) of batch item 0
+                 why + " " + _("One row per layer, heads side by side."), f"grid-{key}")
+            for key, title, w, xs, ys, why in maps]
+
+
+def decode_step_figures(dec, k: int, vocab) -> list[Step]:
+    """Greedy step ``k`` (1-based) of a decode: its next-token distribution and its cross-attention over the source;
+    the first step's title says what the decoder was fed and what it chose."""
+    step, source = dec.steps[k - 1], dec.source
+    title = _("Step {k}: decoder input `{inp}` → chose **{word}**").format(k=k, inp=" ".join(step.decoder_input),
+                                                                          word=step.chosen)
+    return [Step(title, step_distribution(step, vocab, title=_("next-token distribution (top 8)")),
+                 _("Greedy decoding takes the most probable word (red)."), "tf_topk"),
+            Step("", step_cross_attention(step, source, title=_("this step's cross-attention")),
+                 _("Where the newest decoder position looks in the source, per layer and head."), "tf_stepx")]
+
+
+def loss_steps(demo) -> list[Step]:
+    why = _("Cross-entropy per position is −log of the probability given to the correct word; backpropagation "
+            "lowers it, pushing each row towards its one-hot target.")
+    return [Step("", loss_figure(demo, which), why, f"tf_loss_{which}") for which in ("before", "after")]
+
+
+def paper_step(cmp) -> Step:
+    """Our count of the paper's base model (a :class:`~tlviz.transformer.PaperComparison`) against the paper's."""
+    counts = {_("tied embeddings (paper)"): cmp.tied, _("separate embeddings"): cmp.separate}
+    text = _("Base model: N = 6, d_model = 512, d_ff = 2048, h = 8, d_k = d_v = 64, dropout 0.1, built from this "
+             "page's classes on PyTorch's meta device (counted, never trained here). With the paper's tied embeddings "
+             "and a {vocab:,}-token vocabulary we count {tied:,} ({tied_m:.1f}M); the paper reports {paper_m:.0f}M, "
+             "i.e. {gap:+,} (a larger vocabulary, about {match:,.0f} tokens, would close the gap; the paper does not "
+             "give the exact count). The layers alone hold {layers_m:.1f}M.").format(
+        vocab=cmp.vocab, tied=cmp.tied.total, tied_m=cmp.tied.total / 1e6, paper_m=cmp.paper_total / 1e6,
+        gap=cmp.gap, match=cmp.vocab_to_match, layers_m=cmp.layers / 1e6)
+    return Step("", parameter_bars(counts, cmp.paper_total), text, "tf_params", table=parameter_table(counts))
+
+
+def decode_overview(dec) -> Step:
+    """A greedy decode's output line (the title) and its alignment: which source words each output word used."""
+    out = " ".join(dec.output) or _("(nothing)")
+    title = _("Output: `{out}`").format(out=out) + ("" if dec.finished else " — " + _(
+        "stopped at the length limit without <eos>"))
+    fig = decode_alignment(dec, title=_("Which source words each output word used (last layer, mean of heads)"))
+    return Step(title, fig, _("The encoder ran once; the decoder ran once per output word."), "tf_align",
+                table=decode_table(dec))
+
+
+def training_step(history) -> Step:
+    return Step("", training_curves(history), _("Thin: training batches. Thick: the held-out sentences the model "
+                                                "never trains on (teacher-forced token accuracy)."), "tf_curves")
