@@ -227,6 +227,17 @@ def shared(fn: Callable[..., Any], *args, **kwargs) -> Any:
     return SHARED.get(key, lambda: fn(*args, **kwargs), pins)
 
 
+def _in_language(lang: str, fn: Callable[..., Any], *args, **kwargs) -> Any:
+    with i18n.using(lang):
+        return fn(*args, **kwargs)
+
+
+def shared_figure(builder: Callable[..., Any], *args, **kwargs) -> Any:
+    """:func:`shared` for a figure builder (or anything holding translated text): keyed by the interface
+    language too, and built in it, so a Greek session never gets an English figure from the cache."""
+    return shared(_in_language, i18n.language(), builder, *args, **kwargs)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "figure"
 
