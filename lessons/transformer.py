@@ -9,22 +9,19 @@ from tlviz.i18n import _
 from tlviz.viz import transformer as tviz
 
 
-def shared(fn, *args, **kwargs):
-    """Computed once for the whole class, per language (figures hold translated text); a live model changes."""
-    if st.session_state.get("tf_model") == tf.LIVE:
-        return fn(*args, **kwargs)
-    return ui.shared(tviz.in_language, i18n.language(), fn, *args, **kwargs)
+def shared(fn, *args, **kwargs):  # once for the whole class, per language (figures hold text); a live model changes
+    live = st.session_state.get("tf_model") == tf.LIVE
+    return fn(*args, **kwargs) if live else ui.shared(tviz.in_language, i18n.language(), fn, *args, **kwargs)
 
 
-def show(steps):
-    for step in steps:
-        if step.title:
-            st.markdown(f"**{step.title}**")
-        ui.figure(step.fig, key=step.key, explanation=step.text, table=step.table)
+def show(steps, columns=None):
+    for step, place in zip(steps, columns or [st.container()] * len(steps)):
+        with place:
+            st.markdown("\n\n".join(filter(None, (step.intro, step.title and f"**{step.title}**"))))
+            ui.figure(step.fig, key=step.key, explanation=step.text, table=step.table)
 
 
 def section_model():
-    """The model (a checkpoint, an untrained one with chosen sizes, or the live-trained one) and its task."""
     live = st.session_state.get("tf_trainer")
     options = tf.model_options(live is not None)
     left, right = st.columns([2, 3])
@@ -41,9 +38,8 @@ def section_model():
 
 def section_inputs(translator, column):
     task = translator.task
-    if st.session_state.get("tf_src_task", task.name) != task.name:  # another task: its own example sentence
-        ui.set_kept("tf_src", task.examples[0])
-        ui.set_kept("tf_tgt", "")
+    if st.session_state.setdefault("tf_src_task", task.name) != task.name:  # another task: its own example
+        ui.reset_kept("tf_src", "tf_tgt")
     st.session_state["tf_src_task"] = task.name
     column.caption(tf.caption(translator))
     text = ui.kept(column.text_input, _("Source sentence"), key="tf_src", default=task.examples[0], url="src",
@@ -52,18 +48,17 @@ def section_inputs(translator, column):
                      "the model's own)"), key="tf_tgt", default="", url="tgt")
     pad = ui.kept(column.checkbox, _("Add 3 <pad> tokens to the source, as in a batch (shows the padding mask)"),
                   key="tf_pad", default=False, url="pad")
-    view = None
     with ui.guard(_("the forward pass")):
         view = shared(tf.trace_sentence, translator, text, target, 3 if pad else 0)
         if view.unknown:
             st.warning(tf.unknown_note(view, translator))
-    return text, view
+        st.markdown(tf.forcing_note(view))
+        return text, view
+    return text, None
 
 
-def section_walkthrough(view, cfg):
-    st.markdown(_("Decoder input (shifted right): `{inp}` → expected output: `{out}`").format(
-        inp=" ".join(view.decoder_input), out=" ".join(view.expected)))
-    c = st.columns(3)
+def section_walkthrough(view, translator):
+    cfg, c = translator.config, st.columns(3)
     ui.clamp_kept("tf_layer", lo=1, hi=cfg.n_layers)
     ui.clamp_kept("tf_head", lo=1, hi=cfg.n_heads)
     block = ui.kept(c[0].radio, _("Attention block"), key="tf_block", default="encoder", options=list(tviz.BLOCKS),
@@ -76,18 +71,15 @@ def section_walkthrough(view, cfg):
 
 
 def section_train(task_name, hyper, live):
-    st.markdown(_("**Teacher forcing.** The decoder is fed the correct target shifted right behind `<sos>` and "
-                  "learns to predict the next word at every position at once:"))
+    st.markdown(_(tviz.TEACHER_FORCING))
     st.dataframe(shared(tviz.teacher_forcing_table, get_task(task_name).train[:4]), hide_index=True)
     c = st.columns(4)
     steps = ui.kept(c[0].number_input, _("training steps"), key="tf_steps", default=400, min_value=20, max_value=3000,
                     step=50)
     start = c[1].button(_("Train from scratch"), type="primary")
     go_on = c[2].button(_("Continue"), disabled=live is None or live.history.finished)
-    c[3].button(_("Stop"), disabled=live is None and not start, help=_("Stops between two steps; the model keeps what "
-                                                                     "it has learnt."))
-    if start:
-        live = st.session_state["tf_trainer"] = tf.live_trainer(task_name, steps=steps, **hyper)
+    c[3].button(_("Stop"), disabled=live is None and not start, help=_("Stops between steps; keeps what it learnt."))
+    live = st.session_state["tf_trainer"] = tf.live_trainer(task_name, steps=steps, **hyper) if start else live
     if start or go_on:
         callback, _seen = ui.training_feedback(chart=lambda _h: tviz.training_curves(live.history))
         live.run(callback)  # takes the shared lock step by step: others' work interleaves
@@ -103,21 +95,7 @@ def section_decode(translator, text):
     ui.clamp_kept("tf_step", lo=1, hi=len(dec.steps))
     k = ui.kept(st.radio, _("Step"), key="tf_step", default=1, options=list(range(1, len(dec.steps) + 1)), url="step",
                 horizontal=True, format_func=lambda i: f"{i}: {dec.steps[i - 1].chosen}")
-    figures = shared(tviz.decode_step_figures, dec, k, translator.task.tgt_vocab)
-    st.markdown(figures[0].title)
-    for col, step in zip(st.columns(2), figures):
-        with col:
-            ui.figure(step.fig, key=step.key, explanation=step.text)
-
-
-def section_maps(view):
-    show(shared(tviz.attention_maps, view))
-
-
-def section_loss():
-    st.markdown(_("The lecture's toy output vocabulary: *a, am, i, thanks, student, <eos>*. Target: “i am a student "
-                  "<eos>” as one-hot rows. A tiny Transformer before and after training:"))
-    show(shared(tviz.loss_steps, ui.shared(tf.loss_demo)))
+    show(shared(tviz.decode_step_figures, dec, k, translator.task.tgt_vocab), st.columns(2))
 
 
 def section_paper():
@@ -132,22 +110,16 @@ def main():
         "An encoder-decoder Transformer (Vaswani et al., 2017) written from scratch in tlviz. Follow one sentence "
         "through it (embeddings, Q/K/V, scaled dot-product attention, masks, heads, residual + LayerNorm, "
         "feed-forward), train it live with teacher forcing, and watch greedy decoding word by word."))
-    picked = None
     with ui.guard(_("loading the model")):
-        picked = section_model()
-    if picked is None:
-        st.stop()
-    translator, column, task_name, hyper, live = picked
-    text, view = section_inputs(translator, column)
-    tabs = st.tabs([_("① Walk-through"), _("② Attention maps"), _("③ Train live"), _("④ Greedy decoding"),
-                    _("⑤ Loss"), _("⑥ The paper's model")])
-    sections = ((section_walkthrough, (view, translator.config)), (section_maps, (view,)),
-                (section_train, (task_name, hyper, live)), (section_decode, (translator, text)), (section_loss, ()),
-                (section_paper, ()))
-    for tab, (section, args) in zip(tabs, sections):
-        with tab, ui.guard(_("this tab")):
-            if view is not None or section in (section_train, section_loss, section_paper):  # else: the message above
-                section(*args)
+        translator, column, task, hyper, live = section_model()
+        text, view = section_inputs(translator, column)
+        sections = (lambda: section_walkthrough(view, translator), lambda: show(shared(tviz.attention_maps, view)),
+                    lambda: section_train(task, hyper, live), lambda: section_decode(translator, text),
+                    lambda: show(shared(tviz.loss_steps, ui.shared(tf.loss_demo))), section_paper)
+        for tab, section, needs_view in zip(st.tabs([_(t) for t in tviz.TABS]), sections, (1, 1, 0, 1, 0, 0)):
+            with tab, ui.guard(_("this tab")):
+                if view is not None or not needs_view:  # a bad sentence: its message is shown above the tabs
+                    section()
 
 
 main()

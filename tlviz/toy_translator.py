@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from tlviz.transformer_train import Trainer
 
 __all__ = ["CHECKPOINTS", "DEFAULT", "HYPERPARAMETERS", "LIVE", "REVERSE", "UNTRAINED", "DecodeStep", "DecodeTrace",
-           "SentenceTrace", "Seq2SeqModel", "ToyTranslator", "caption", "describe", "greedy_batch", "greedy_decode",
-           "load", "model_options", "new_model", "open_model", "small_config", "trace_sentence", "unknown_note",
-           "untrained"]
+           "SentenceTrace", "Seq2SeqModel", "ToyTranslator", "caption", "describe", "forcing_note", "greedy_batch",
+           "greedy_decode", "load", "model_options", "new_model", "open_model", "small_config", "trace_sentence",
+           "unknown_note", "untrained"]
 
 DEFAULT = "Transformer EN→DE (tiny, project-trained)"
 REVERSE = "Transformer digit reversal (tiny, project-trained)"
@@ -172,6 +172,12 @@ def caption(translator: ToyTranslator) -> str:
     parts = (f"**{_(translator.name)}**", describe(translator.config),
              _("{n:,} parameters").format(n=count_parameters(translator.model)), translator.note)
     return " · ".join(p for p in parts if p)
+
+
+def forcing_note(view: SentenceTrace) -> str:
+    """The teacher-forcing pair of a traced sentence, as markdown."""
+    return _("Decoder input (shifted right): `{inp}` → expected output: `{out}`").format(
+        inp=" ".join(view.decoder_input), out=" ".join(view.expected))
 
 
 def unknown_note(view: SentenceTrace, translator: ToyTranslator) -> str:

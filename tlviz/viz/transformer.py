@@ -36,6 +36,12 @@ BLOCKS = {
     "cross": N_("Encoder-decoder (cross) attention"),
 }
 
+#: The Transformer lesson's tabs, in order.
+TABS = (N_("① Walk-through"), N_("② Attention maps"), N_("③ Train live"), N_("④ Greedy decoding"), N_("⑤ Loss"),
+        N_("⑥ The paper's model"))
+TEACHER_FORCING = N_("**Teacher forcing.** The decoder is fed the correct target shifted right behind `<sos>` and "
+                     "learns to predict the next word at every position at once:")
+
 
 @dataclass
 class Step:
@@ -44,6 +50,7 @@ class Step:
     text: str  # the explanation under the figure
     key: str
     table: object = None  # optional DataFrame for the CSV export
+    intro: str = ""  # optional markdown shown before the title
 
 
 def _shape(a) -> str:
@@ -352,7 +359,10 @@ def decode_step_figures(dec, k: int, vocab) -> list[Step]:
 def loss_steps(demo) -> list[Step]:
     why = _("Cross-entropy per position is −log of the probability given to the correct word; backpropagation "
             "lowers it, pushing each row towards its one-hot target.")
-    return [Step("", loss_figure(demo, which), why, f"tf_loss_{which}") for which in ("before", "after")]
+    intro = _("The lecture's toy output vocabulary: *a, am, i, thanks, student, <eos>*. Target: “i am a student "
+              "<eos>” as one-hot rows. A tiny Transformer before and after training:")
+    return [Step("", loss_figure(demo, which), why, f"tf_loss_{which}", intro=intro if which == "before" else "")
+            for which in ("before", "after")]
 
 
 def paper_step(cmp) -> Step:
