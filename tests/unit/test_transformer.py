@@ -314,3 +314,45 @@ def test_shipped_checkpoint_translates_held_out_sentences():
     assert acc >= 0.9
     assert acc == pytest.approx(sm.metrics["held_out_token_accuracy"], abs=1e-3)
     assert greedy_decode(sm, "the cat drinks milk").output == ["die", "katze", "trinkt", "milch"]
+
+
+def test_shared_results_equal_uncached_ones_and_figures_are_keyed_by_language():
+    from tlviz import cache, i18n
+    from tlviz.transformer import trace_sentence
+    from tlviz.viz import transformer as tviz
+
+    sm = new_model(reverse())
+    store = cache.SharedCache()
+
+    def shared(fn, *args):
+        key, pins = cache.call_key(fn, args, {})
+        return store.get(key, lambda: fn(*args), pins)
+
+    a = shared(trace_sentence, sm, "3 1 4", None, 2)
+    assert shared(trace_sentence, sm, "3 1 4", None, 2) is a  # computed once
+    b = trace_sentence(sm, "3 1 4", None, 2)
+    np.testing.assert_array_equal(a.trace.logits, b.trace.logits)
+    assert (a.source, a.decoder_input, a.expected) == (b.source, b.decoder_input, b.expected)
+    en = shared(tviz.in_language, "en", tviz.walkthrough, a.trace, a.source, a.decoder_input, "encoder", 0, 0)
+    el = shared(tviz.in_language, "el", tviz.walkthrough, a.trace, a.source, a.decoder_input, "encoder", 0, 0)
+    assert en is not el and store.stats()["entries"] == 3
+    with i18n.using("en"):
+        assert [s.title for s in en] == [s.title for s in tviz.walkthrough(a.trace, a.source, a.decoder_input)]
+
+
+def test_page_helpers_open_every_choice_and_reject_unknown_ones():
+    from tlviz import transformer as tf
+
+    assert list(tf.model_options()) == ["en-de", "reverse", tf.UNTRAINED]
+    assert tf.LIVE in tf.model_options(live=True)
+    small = tf.open_model(tf.UNTRAINED, "reverse", {"d_model": 32, "n_heads": 8, "d_k": 4, "n_layers": 1})
+    assert small is tf.open_model(tf.UNTRAINED, "reverse", {"d_model": 32, "n_heads": 8, "d_k": 4, "n_layers": 1})
+    assert "1 layers, 8 heads, d_model 32, d_k 4" in tf.caption(small)
+    with pytest.raises(InputError):
+        tf.open_model("gpt-5", "en-de")
+    with pytest.raises(InputError):
+        tf.open_model(tf.LIVE, "en-de")
+    trainer = tf.live_trainer("reverse", d_model=16, n_heads=2, d_k=8, n_layers=1, d_ff=32, steps=3)
+    assert tf.open_model(tf.LIVE, "en-de", trainer=trainer) is trainer.translator
+    trainer.run()
+    assert "finished" in tf.run_summary(trainer)
