@@ -74,8 +74,7 @@ def section_train(task_name, hyper, live):
     st.markdown(_(tviz.TEACHER_FORCING))
     st.dataframe(shared(tviz.teacher_forcing_table, get_task(task_name).train[:4]), hide_index=True)
     c = st.columns(4)
-    steps = ui.kept(c[0].number_input, _("training steps"), key="tf_steps", default=400, min_value=20, max_value=3000,
-                    step=50)
+    steps = ui.kept(c[0].number_input, _("training steps"), "tf_steps", 400, min_value=20, max_value=3000, step=50)
     start = c[1].button(_("Train from scratch"), type="primary")
     go_on = c[2].button(_("Continue"), disabled=live is None or live.history.finished)
     c[3].button(_("Stop"), disabled=live is None and not start, help=_("Stops between steps; keeps what it learnt."))
@@ -92,6 +91,7 @@ def section_train(task_name, hyper, live):
 def section_decode(translator, text):
     dec = shared(tf.greedy_decode, translator, text)
     show([shared(tviz.decode_overview, dec)])
+    st.dataframe(shared(tviz.decode_table, dec), hide_index=True)
     ui.clamp_kept("tf_step", lo=1, hi=len(dec.steps))
     k = ui.kept(st.radio, _("Step"), key="tf_step", default=1, options=list(range(1, len(dec.steps) + 1)), url="step",
                 horizontal=True, format_func=lambda i: f"{i}: {dec.steps[i - 1].chosen}")
