@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from tlviz import i18n, ui
 from tlviz import transformer as tf
+from tlviz import ui
 from tlviz.data.parallel import get_task
 from tlviz.i18n import _
 from tlviz.viz import transformer as tviz
@@ -11,7 +11,7 @@ from tlviz.viz import transformer as tviz
 
 def shared(fn, *args, **kwargs):  # once for the whole class, per language (figures hold text); a live model changes
     live = st.session_state.get("tf_model") == tf.LIVE
-    return fn(*args, **kwargs) if live else ui.shared(tviz.in_language, i18n.language(), fn, *args, **kwargs)
+    return fn(*args, **kwargs) if live else ui.shared_figure(fn, *args, **kwargs)
 
 
 def show(steps, columns=None):

@@ -321,15 +321,6 @@ def parameter_table(counts: dict[str, object]):
     return pd.DataFrame({name: {p: getattr(c, p) for p in parts} for name, c in counts.items()})
 
 
-def in_language(lang: str, fn, *args, **kwargs):
-    """``fn(*args, **kwargs)`` with ``lang`` as the interface language: cache a builder's translated figure with
-    the language in its key (``ui.shared(in_language, lang, fn, ...)``)."""
-    from tlviz import i18n
-
-    with i18n.using(lang):
-        return fn(*args, **kwargs)
-
-
 def attention_maps(view) -> list[Step]:
     """A :class:`~tlviz.toy_translator.SentenceTrace`'s three kinds of attention, each a grid of layers x heads."""
     tr = view.trace
