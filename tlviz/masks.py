@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tlviz.errors import InputError
+from tlviz.i18n import _
+
 
 def padding_mask(lengths, max_len: int | None = None):
     """bool ``(B, max_len)``: True where position < length (a real token), False on padding."""
@@ -44,20 +47,18 @@ def attention_mask(lengths, max_len: int | None = None, causal: bool = False):
 
 def split_sentences(text: str, max_sentences: int = MAX_SENTENCES, max_words: int = MAX_WORDS) -> list[list[str]]:
     """One sentence per line, split into words; :class:`InputError` for nothing typed or too much."""
-    from tlviz.errors import InputError
-
     lines = [line.split() for line in str(text).splitlines()]
     sentences = [words for words in lines if words]
     if not sentences:
-        raise InputError("Please type at least one sentence (one sentence per line).")
+        raise InputError(_("Please type at least one sentence (one sentence per line)."))
     if len(sentences) > max_sentences:
-        raise InputError(f"You typed {len(sentences)} sentences; the grid shows at most {max_sentences}. "
-                         "Remove some lines.")
+        raise InputError(_("You typed {n} sentences; the grid shows at most {limit}. Remove some lines.").format(
+            n=len(sentences), limit=max_sentences))
     long = [(i + 1, len(s)) for i, s in enumerate(sentences) if len(s) > max_words]
     if long:
         i, n = long[0]
-        raise InputError(f"Sentence {i} has {n} words; please keep each sentence to {max_words} words so every "
-                         "cell stays readable.")
+        raise InputError(_("Sentence {i} has {n} words; please keep each sentence to {limit} words so every cell "
+                           "stays readable.").format(i=i, n=n, limit=max_words))
     return sentences
 
 
@@ -71,8 +72,6 @@ def demo_scores(grid: list[list[str]], d: int = 16, seed: int = 0):
     """Self-attention scores ``(B, L, L)`` = Q K^T / sqrt(d) for a token grid, from stand-in embeddings plus
     positional encodings and fixed random projections W_q, W_k (no training: the lesson is the mask, not the
     numbers). numpy float64."""
-    import numpy as np
-
     from tlviz import positional
 
     rng = np.random.default_rng(seed)
@@ -95,35 +94,64 @@ class MaskedAttention:
     weights_unmasked: np.ndarray  # softmax of the raw scores: what leaks when the mask is forgotten
     lengths: list[int]
 
-    def leak(self, use_mask: bool = True) -> dict[str, float]:
-        """Mean share of attention real query tokens give to padding keys and to future keys."""
-        import numpy as np
-
-        w = self.weights if use_mask else self.weights_unmasked
-        B, L, _ = w.shape
+    def leak(self, use_mask: bool = True, kinds: tuple[str, ...] = ("padding", "future")) -> dict[str, float]:
+        """Mean share of attention real query tokens give to padding keys and to future keys (``kinds``)."""
+        w = self.weights if use_mask else self.weights_unmasked  # (B, L, L)
+        L = w.shape[-1]
         pad_share, future_share = [], []
-        future = np.triu(np.ones((L, L), dtype=bool), k=1)
+        future = np.triu(np.ones((L, L), dtype=bool), k=1)  # (L, L) keys after the query
         for b, n in enumerate(self.lengths):
             rows = w[b, :n]  # (n, L) real queries only
             pad_share.append(rows[:, n:].sum(axis=1).mean())
             future_share.append((rows * future[:n]).sum(axis=1).mean())
-        return {"padding": float(np.mean(pad_share)), "future": float(np.mean(future_share))}
+        found = {"padding": float(np.mean(pad_share)), "future": float(np.mean(future_share))}
+        return {k: found[k] for k in kinds}
+
+    def blocked(self, b: int) -> np.ndarray:
+        """``(L, L)`` bool of sentence ``b``: True where the mask stops attention (the cells that leak without it)."""
+        return ~self.mask[b]
 
 
 def apply(scores, mask, lengths=None) -> MaskedAttention:
-    """Mask ``scores`` (B, L, L) with ``mask`` (bool, True = may attend) and softmax each row, as in
-    :func:`tlviz.attention.scaled_dot_product` (a row with nothing allowed gets zeros, never NaN).
-    ``lengths`` (B,) are the real sentence lengths (default: the keys some query may see)."""
-    import numpy as np
+    """Mask ``scores`` (B, L, L) with ``mask`` (bool, True = may attend) and softmax each row with
+    :func:`tlviz.attention.masked_softmax`, the attention layer's own rule (a row with nothing allowed gets zeros,
+    never NaN). ``lengths`` (B,) are the real sentence lengths (default: the keys some query may see)."""
     import torch
 
-    s = torch.as_tensor(np.asarray(scores, dtype=np.float64))
-    m = torch.as_tensor(mask, dtype=torch.bool).expand_as(s)
-    masked = s.masked_fill(~m, float("-inf"))
-    allowed = m.any(-1, keepdim=True)
-    weights = torch.softmax(masked.masked_fill(~allowed, 0.0), dim=-1) * allowed
+    from tlviz.attention import masked_softmax
+
+    s = torch.as_tensor(np.asarray(scores, dtype=np.float64))  # (B, L, L)
+    m = torch.as_tensor(mask, dtype=torch.bool).expand_as(s)  # (B, L, L)
     if lengths is None:
         lengths = m.any(-2).sum(-1).reshape(-1).tolist()  # (B,)
-    return MaskedAttention(scores=s.numpy(), mask=m.numpy(), masked_scores=masked.numpy(),
-                           weights=weights.numpy(), weights_unmasked=torch.softmax(s, dim=-1).numpy(),
+    return MaskedAttention(scores=s.numpy(), mask=m.numpy(), masked_scores=s.masked_fill(~m, float("-inf")).numpy(),
+                           weights=masked_softmax(s, m).numpy(), weights_unmasked=torch.softmax(s, dim=-1).numpy(),
                            lengths=[int(n) for n in lengths])
+
+
+@dataclass
+class Lesson:
+    """Everything the masks lesson shows for one typed batch: B sentences padded to L positions."""
+
+    grid: list[list[str]]  # (B, L) tokens, [PAD] after each sentence's end
+    lengths: list[int]  # (B,)
+    padding: np.ndarray  # (B, L) bool, True = real token
+    look_ahead: np.ndarray  # (L, L) bool, True = may attend (lower triangle with the diagonal)
+    causal: bool  # whether ``attention`` used the look-ahead mask too (decoder self-attention)
+    attention: MaskedAttention  # (B, L, L) demo scores masked with padding (AND look-ahead when causal)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The leaks this attention's mask prevents: padding, and future words when causal."""
+        return ("padding", "future") if self.causal else ("padding",)
+
+
+def lesson(text: str, causal: bool) -> Lesson:
+    """Split ``text`` (one sentence per line, :func:`split_sentences`), pad it, build both masks and the masked
+    attention of demo scores (:func:`demo_scores`). Deterministic: the same text gives the same numbers."""
+    grid, lengths = pad_batch(split_sentences(text))
+    L = len(grid[0])
+    mask = attention_mask(lengths, L, causal=causal)  # (B, L, L)
+    return Lesson(grid=grid, lengths=lengths, padding=padding_mask(lengths, L).numpy(),
+                  look_ahead=causal_mask(L).numpy(), causal=bool(causal),
+                  attention=apply(demo_scores(grid), mask, lengths))

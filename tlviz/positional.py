@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tlviz.errors import InputError
+from tlviz.i18n import _
 
 #: Largest sizes the lesson accepts (a heatmap beyond that is unreadable and slow to draw).
 MAX_LEN, MAX_D_MODEL = 1024, 1024
@@ -15,14 +16,15 @@ MAX_LEN, MAX_D_MODEL = 1024, 1024
 
 def _check(max_len: int, d_model: int) -> None:
     if int(max_len) < 1 or int(d_model) < 1:
-        raise InputError("The number of positions and d_model must both be at least 1.")
+        raise InputError(_("The number of positions and d_model must both be at least 1."))
 
 
 def check_sizes(max_len: int, d_model: int) -> None:
     """What the lesson page accepts: positive sizes no larger than :data:`MAX_LEN` and :data:`MAX_D_MODEL`."""
     _check(max_len, d_model)
     if int(max_len) > MAX_LEN or int(d_model) > MAX_D_MODEL:
-        raise InputError(f"Please keep positions <= {MAX_LEN} and d_model <= {MAX_D_MODEL}.")
+        raise InputError(_("Please keep positions <= {max_len} and d_model <= {max_d}.").format(max_len=MAX_LEN,
+                                                                                              max_d=MAX_D_MODEL))
 
 
 def sinusoidal(max_len: int, d_model: int) -> np.ndarray:
@@ -49,9 +51,11 @@ def wavelengths(d_model: int) -> np.ndarray:
     return 2 * np.pi / frequencies(d_model)
 
 
-def dimension_labels(d_model: int) -> list[str]:
-    """``"sin 0"``, ``"cos 0"``, ``"sin 1"``... naming each dimension by its function and pair index i."""
-    return [f"{'sin' if j % 2 == 0 else 'cos'} {j // 2}" for j in range(d_model)]
+def wavelength_ratio(d_model: int) -> float:
+    """How many times longer each pair's wavelength is than the previous pair's: 10000^(2/d_model), the constant
+    ratio of the geometric progression :func:`wavelengths`."""
+    _check(1, d_model)
+    return float(10000.0 ** (2.0 / d_model))
 
 
 def similarity(pe: np.ndarray, normalise: bool = False) -> np.ndarray:
@@ -70,12 +74,37 @@ def shift_matrix(k: int, d_model: int) -> np.ndarray:
     M depends on k, never on pos. Needs an even d_model (an odd one leaves the last sine without its cosine).
     """
     if d_model % 2:
-        raise InputError("The shift is a linear map when every sine has its cosine partner: use an even d_model.")
+        raise InputError(_("The shift is a linear map when every sine has its cosine partner: use an even d_model."))
     M = np.zeros((d_model, d_model))
     for i, w in enumerate(frequencies(d_model)):
         c, s = np.cos(k * w), np.sin(k * w)
         M[2 * i: 2 * i + 2, 2 * i: 2 * i + 2] = [[c, s], [-s, c]]
     return M
+
+
+@dataclass
+class ShiftCheck:
+    """The relative-position fact checked on numbers: ``M @ PE[pos] == PE[pos + k]`` for one pos and offset k."""
+
+    k: int
+    pos: int
+    matrix: np.ndarray  # (d, d) shift_matrix(k, d): 2x2 rotation blocks
+    pe_from: np.ndarray  # (d,) PE[pos]
+    pe_to: np.ndarray  # (d,) PE[pos + k]
+    shifted: np.ndarray  # (d,) M @ PE[pos]
+    error: float  # max |PE[pos + k] - M @ PE[pos]|: float64 rounding, about 1e-15
+
+
+def shift_check(k: int, pos: int, d_model: int) -> ShiftCheck:
+    """Apply :func:`shift_matrix` to PE[pos] and measure how far it lands from PE[pos + k] (needs even d_model)."""
+    k, pos = int(k), int(pos)
+    if k < 0 or pos < 0:
+        raise InputError(_("The position and the offset must be 0 or more."))
+    M = shift_matrix(k, d_model)
+    table = sinusoidal(pos + k + 1, d_model)  # (pos + k + 1, d)
+    shifted = M @ table[pos]  # (d,)
+    return ShiftCheck(k=k, pos=pos, matrix=M, pe_from=table[pos], pe_to=table[pos + k], shifted=shifted,
+                      error=float(np.abs(table[pos + k] - shifted).max()))
 
 
 def token_embeddings(tokens: list[str], d_model: int, seed: int = 0) -> np.ndarray:
@@ -106,9 +135,10 @@ def model_input(text: str, d_model: int, scale: bool = False, seed: int = 0) -> 
     the paper does (section 3.4), so they are not drowned by the encoding."""
     tokens = str(text).split()
     if not tokens:
-        raise InputError("Please type a sentence (at least one word).")
+        raise InputError(_("Please type a sentence (at least one word)."))
     if len(tokens) > MAX_TOKENS:
-        raise InputError(f"That sentence has {len(tokens)} words; please keep it to {MAX_TOKENS}.")
+        raise InputError(_("That sentence has {n} words; please keep it to {limit}.").format(n=len(tokens),
+                                                                                           limit=MAX_TOKENS))
     emb = token_embeddings(tokens, d_model, seed) * (np.sqrt(d_model) if scale else 1.0)
     pe = sinusoidal(len(tokens), d_model)
     return ModelInput(tokens=tokens, embeddings=emb, pe=pe, total=emb + pe)

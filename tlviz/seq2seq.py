@@ -6,19 +6,30 @@ the softmax of the scores is the attention distribution, and the weighted sum of
 vector the decoder uses to predict the next character. :func:`translate` returns every one of those numbers
 as a :class:`DecodeTrace`; the model itself keeps no per-call state, so one loaded instance can serve every
 browser session.
+
+Training speaks :mod:`tlviz.training`: ``history = train(model, steps, callback=..., should_stop=...)`` trains the
+caller's model in place (build it with :func:`build`, or copy a shared one with :func:`copy_for_training`).
+
+torch is imported at module top because :class:`Seq2Seq` is a top-level ``nn.Module`` (one class for every build,
+so ``isinstance`` works); ``import tlviz`` itself never imports this module.
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
 
+from tlviz import training
+from tlviz.attention import masked_softmax
 from tlviz.errors import InputError
+from tlviz.i18n import _
 
 SCORES = ("dot", "general", "additive")
 DEFAULT = "Date normaliser (GRU + attention)"
@@ -59,79 +70,78 @@ class Seq2SeqConfig:
         return cls.dates(**{"emb": 8, "enc_hidden": 8, "dec_hidden": 16, **kw})
 
 
-def _module():
-    """The torch module class, built lazily so ``import tlviz.seq2seq`` does not import torch."""
-    import torch
-    from torch import nn
+class Seq2Seq(nn.Module):
+    """Bidirectional GRU encoder, GRU-cell decoder with input feeding and one attention per output step.
 
-    class Seq2Seq(nn.Module):
-        def __init__(self, config: Seq2SeqConfig):
-            super().__init__()
-            self.config = config
-            c = config
-            self.src_emb = nn.Embedding(len(c.src_vocab), c.emb, padding_idx=0)
-            self.encoder = nn.GRU(c.emb, c.enc_hidden, batch_first=True, bidirectional=True)
-            # The states the decoder attends to: both directions projected to the decoder's size, so a dot
-            # product between a decoder state and an encoder state is defined (the lecture's 3-d example).
-            self.enc_proj = nn.Linear(2 * c.enc_hidden, c.dec_hidden)
-            self.init_h = nn.Linear(2 * c.enc_hidden, c.dec_hidden)
-            self.tgt_emb = nn.Embedding(len(c.tgt_vocab), c.emb)
-            # Input feeding (Luong et al. 2015): the previous attentional vector joins the previous token.
-            self.cell = nn.GRUCell(c.emb + c.dec_hidden, c.dec_hidden)
-            if c.attention == "general":
-                self.W = nn.Linear(c.dec_hidden, c.dec_hidden, bias=False)
-            elif c.attention == "additive":
-                self.W1 = nn.Linear(c.dec_hidden, c.dec_hidden, bias=False)
-                self.W2 = nn.Linear(c.dec_hidden, c.dec_hidden, bias=False)
-                self.v = nn.Linear(c.dec_hidden, 1, bias=False)
-            self.combine = nn.Linear(2 * c.dec_hidden, c.dec_hidden)
-            self.out = nn.Linear(c.dec_hidden, len(c.tgt_vocab))
+    ``meta`` is the checkpoint's description (:class:`tlviz.checkpoints.CheckpointMeta`) for a loaded model,
+    None for one built here: a fixed fact about the weights, never per-call state.
+    """
 
-        def encode(self, src, lengths):
-            """src (B, S) ids, lengths (B,) -> encoder states (B, S, H), initial decoder state (B, H)."""
-            from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    def __init__(self, config: Seq2SeqConfig):
+        super().__init__()
+        self.config = c = config
+        self.meta = None
+        self.src_emb = nn.Embedding(len(c.src_vocab), c.emb, padding_idx=0)
+        self.encoder = nn.GRU(c.emb, c.enc_hidden, batch_first=True, bidirectional=True)
+        # The states the decoder attends to: both directions projected to the decoder's size, so a dot
+        # product between a decoder state and an encoder state is defined (the lecture's 3-d example).
+        self.enc_proj = nn.Linear(2 * c.enc_hidden, c.dec_hidden)
+        self.init_h = nn.Linear(2 * c.enc_hidden, c.dec_hidden)
+        self.tgt_emb = nn.Embedding(len(c.tgt_vocab), c.emb)
+        # Input feeding (Luong et al. 2015): the previous attentional vector joins the previous token.
+        self.cell = nn.GRUCell(c.emb + c.dec_hidden, c.dec_hidden)
+        if c.attention == "general":
+            self.W = nn.Linear(c.dec_hidden, c.dec_hidden, bias=False)
+        elif c.attention == "additive":
+            self.W1 = nn.Linear(c.dec_hidden, c.dec_hidden, bias=False)
+            self.W2 = nn.Linear(c.dec_hidden, c.dec_hidden, bias=False)
+            self.v = nn.Linear(c.dec_hidden, 1, bias=False)
+        self.combine = nn.Linear(2 * c.dec_hidden, c.dec_hidden)
+        self.out = nn.Linear(c.dec_hidden, len(c.tgt_vocab))
 
-            x = self.src_emb(src)  # (B, S, E)
-            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            out, last = self.encoder(packed)  # last: (2, B, He)
-            out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])  # (B, S, 2He)
-            states = self.enc_proj(out)  # (B, S, H)
-            h0 = torch.tanh(self.init_h(torch.cat([last[0], last[1]], dim=-1)))  # (B, H)
-            return states, h0
+    def encode(self, src, lengths):
+        """src (B, S) ids, lengths (B,) -> encoder states (B, S, H), initial decoder state (B, H)."""
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-        def scores(self, h, states):
-            """h (B, H), states (B, S, H) -> scores (B, S)."""
-            kind = self.config.attention
-            if kind == "dot":
-                return torch.einsum("bh,bsh->bs", h, states)
-            if kind == "general":
-                return torch.einsum("bh,bsh->bs", self.W(h), states)
-            return self.v(torch.tanh(self.W1(h).unsqueeze(1) + self.W2(states))).squeeze(-1)  # (B, S)
+        x = self.src_emb(src)  # (B, S, E)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, last = self.encoder(packed)  # last: (2, B, He)
+        out, _lengths = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])  # (B, S, 2He)
+        states = self.enc_proj(out)  # (B, S, H)
+        h0 = torch.tanh(self.init_h(torch.cat([last[0], last[1]], dim=-1)))  # (B, H)
+        return states, h0
 
-        def step(self, prev, h, feed, states, src_mask):
-            """One decoder step: prev token ids (B,), state h (B, H), previous attentional vector feed (B, H).
+    def scores(self, h, states):
+        """h (B, H), states (B, S, H) -> scores (B, S)."""
+        kind = self.config.attention
+        if kind == "dot":
+            return torch.einsum("bh,bsh->bs", h, states)
+        if kind == "general":
+            return torch.einsum("bh,bsh->bs", self.W(h), states)
+        return self.v(torch.tanh(self.W1(h).unsqueeze(1) + self.W2(states))).squeeze(-1)  # (B, S)
 
-            Returns logits (B, V), new h, new feed, attention weights (B, S), context (B, H), raw scores (B, S).
-            """
-            h = self.cell(torch.cat([self.tgt_emb(prev), feed], dim=-1), h)  # (B, H)
-            raw = self.scores(h, states)  # (B, S)
-            weights = torch.softmax(raw.masked_fill(~src_mask, float("-inf")), dim=-1)  # (B, S)
-            context = torch.einsum("bs,bsh->bh", weights, states)  # (B, H)
-            feed = torch.tanh(self.combine(torch.cat([context, h], dim=-1)))  # (B, H)
-            return self.out(feed), h, feed, weights, context, raw
+    def step(self, prev, h, feed, states, src_mask):
+        """One decoder step: prev token ids (B,), state h (B, H), previous attentional vector feed (B, H).
 
-        def forward(self, src, lengths, tgt_in):
-            """Teacher forcing: src (B, S), lengths (B,), tgt_in (B, T) starting with <s> -> logits (B, T, V)."""
-            states, h = self.encode(src, lengths)
-            src_mask = src != 0  # (B, S)
-            feed = states.new_zeros(h.shape)
-            logits = []
-            for t in range(tgt_in.shape[1]):
-                lo, h, feed, *_ = self.step(tgt_in[:, t], h, feed, states, src_mask)
-                logits.append(lo)
-            return torch.stack(logits, dim=1)  # (B, T, V)
+        Returns logits (B, V), new h, new feed, attention weights (B, S), context (B, H), raw scores (B, S).
+        """
+        h = self.cell(torch.cat([self.tgt_emb(prev), feed], dim=-1), h)  # (B, H)
+        raw = self.scores(h, states)  # (B, S)
+        weights = masked_softmax(raw, src_mask)  # (B, S), zero on padding
+        context = torch.einsum("bs,bsh->bh", weights, states)  # (B, H)
+        feed = torch.tanh(self.combine(torch.cat([context, h], dim=-1)))  # (B, H)
+        return self.out(feed), h, feed, weights, context, raw
 
-    return Seq2Seq
+    def forward(self, src, lengths, tgt_in):
+        """Teacher forcing: src (B, S), lengths (B,), tgt_in (B, T) starting with <s> -> logits (B, T, V)."""
+        states, h = self.encode(src, lengths)
+        src_mask = src != 0  # (B, S)
+        feed = states.new_zeros(h.shape)
+        logits = []
+        for t in range(tgt_in.shape[1]):
+            lo, h, feed, *_ = self.step(tgt_in[:, t], h, feed, states, src_mask)
+            logits.append(lo)
+        return torch.stack(logits, dim=1)  # (B, T, V)
 
 
 def one_thread():
@@ -141,21 +151,21 @@ def one_thread():
     return runtime.torch_threads(1)
 
 
-def build(config: Seq2SeqConfig, seed: int = 0):
+def build(config: Seq2SeqConfig, seed: int = 0) -> Seq2Seq:
     """A freshly initialised model; the same seed gives the same weights."""
-    import torch
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _module()(config)
+        return Seq2Seq(config)
+
+
+def _device(model) -> torch.device:
+    return next(model.parameters()).device
 
 
 # ------------------------------------------------------------------------------------------- tokens
 
 def encode_batch(texts: Sequence[str], vocab: Sequence[str]):
     """Character ids, right-padded with 0: (B, S) long tensor and lengths (B,)."""
-    import torch
-
     index = {ch: i for i, ch in enumerate(vocab)}
     lengths = [len(t) for t in texts]
     ids = torch.zeros(len(texts), max(lengths), dtype=torch.long)
@@ -166,8 +176,6 @@ def encode_batch(texts: Sequence[str], vocab: Sequence[str]):
 
 def _targets(texts: Sequence[str], vocab: Sequence[str]):
     """Decoder input ``<s> t1 .. tn`` and expected output ``t1 .. tn </s>``, each (B, n+1)."""
-    import torch
-
     index = {ch: i for i, ch in enumerate(vocab)}
     bos, eos = vocab.index("<s>"), vocab.index("</s>")
     rows = [[index[ch] for ch in t] for t in texts]
@@ -209,23 +217,22 @@ class DecodeTrace:
 
 def greedy(model, src, lengths, max_out: int | None = None):
     """Batch greedy decoding: output ids (B, T) and attention (B, T, S); no gradients."""
-    import torch
-
     c = model.config
     max_out = max_out or c.max_out
     bos = c.tgt_vocab.index("<s>")
+    src, lengths = src.to(_device(model)), lengths.to(_device(model))
     with torch.no_grad():
         states, h = model.encode(src, lengths)
         mask = src != 0
         feed = states.new_zeros(h.shape)
-        prev = torch.full((src.shape[0],), bos, dtype=torch.long)
+        prev = torch.full((src.shape[0],), bos, dtype=torch.long, device=src.device)
         ids, atts = [], []
-        for _ in range(max_out):
-            logits, h, feed, w, _, _ = model.step(prev, h, feed, states, mask)
+        for _step in range(max_out):
+            logits, h, feed, w, _ctx, _raw = model.step(prev, h, feed, states, mask)
             prev = logits.argmax(-1)
             ids.append(prev)
             atts.append(w)
-    return torch.stack(ids, 1), torch.stack(atts, 1)  # (B, T), (B, T, S)
+    return torch.stack(ids, 1).cpu(), torch.stack(atts, 1).cpu()  # (B, T), (B, T, S)
 
 
 def decode_ids(ids, vocab: Sequence[str]) -> list[str]:
@@ -241,66 +248,50 @@ def decode_ids(ids, vocab: Sequence[str]) -> list[str]:
     return out
 
 
+def valid_source(text: str) -> str:
+    """``text`` unchanged when the date model can read it, else :class:`InputError` (for a link's ``?date=``)."""
+    from tlviz.data import dates
+
+    dates.check_source(text)
+    return text
+
+
 def translate(model, text: str, max_out: int | None = None, normalise: bool = True) -> DecodeTrace:
     """Greedy decoding of one source with every intermediate kept (see :class:`DecodeTrace`).
 
     ``text`` is checked first (:func:`tlviz.data.dates.check_source`): empty, too long or unknown characters
-    raise :class:`InputError`.
+    raise :class:`InputError`. Pure given the model's weights: the same text gives the same trace.
     """
-    import torch
-
     from tlviz import runtime
     from tlviz.data import dates
 
     c = model.config
     src_text = dates.check_source(text) if normalise else text
     src, lengths = encode_batch([src_text], c.src_vocab)
+    src, lengths = src.to(_device(model)), lengths.to(_device(model))
     bos, eos = c.tgt_vocab.index("<s>"), c.tgt_vocab.index("</s>")
     rec: dict[str, list] = {k: [] for k in ("tok", "att", "raw", "ctx", "h", "p")}
     with runtime.exclusive("seq2seq decoding"), one_thread(), torch.no_grad():
-        states, h = model.encode(src, lengths)
+        states, h = model.encode(src, lengths)  # (1, S, H), (1, H)
         mask = src != 0
         feed = states.new_zeros(h.shape)
-        prev = torch.tensor([bos])
-        for _ in range(max_out or c.max_out):
+        prev = torch.tensor([bos], device=src.device)
+        for _step in range(max_out or c.max_out):
             logits, h, feed, w, ctx, raw = model.step(prev, h, feed, states, mask)
-            p = torch.softmax(logits, -1)
+            p = torch.softmax(logits, -1)  # (1, V)
             prev = p.argmax(-1)
             for k, v in (("att", w), ("raw", raw), ("ctx", ctx), ("h", h), ("p", p)):
-                rec[k].append(v[0].numpy().copy())
+                rec[k].append(v[0].cpu().numpy().copy())
             rec["tok"].append(c.tgt_vocab[int(prev)])
             if int(prev) == eos:
                 break
     return DecodeTrace(source_tokens=list(src_text), tokens=rec["tok"], attention=np.stack(rec["att"]),
                        scores=np.stack(rec["raw"]), contexts=np.stack(rec["ctx"]),
-                       encoder_states=states[0].numpy().copy(), decoder_states=np.stack(rec["h"]),
+                       encoder_states=states[0].cpu().numpy().copy(), decoder_states=np.stack(rec["h"]),
                        probs=np.stack(rec["p"]), vocab=c.tgt_vocab)
 
 
 # ------------------------------------------------------------------------------------------- training
-
-@dataclass
-class TrainEvent:
-    """Sent to the trainer's callback after every step."""
-
-    step: int
-    total: int
-    loss: float
-    exact_match: float | None = None  # held-out exact match, on evaluation steps only
-    seconds: float = 0.0
-    history: TrainResult | None = None  # the run so far (read it, do not change it)
-
-
-@dataclass
-class TrainResult:
-    model: object
-    steps: list[int] = field(default_factory=list)
-    losses: list[float] = field(default_factory=list)
-    eval_steps: list[int] = field(default_factory=list)
-    exact_match: list[float] = field(default_factory=list)
-    stopped: bool = False
-    seconds: float = 0.0
-
 
 def evaluate(model, examples, batch: int = 500) -> dict[str, float]:
     """Exact match (whole output right) and character accuracy on ``examples`` (DateExample-like)."""
@@ -312,7 +303,7 @@ def evaluate(model, examples, batch: int = 500) -> dict[str, float]:
         for i in range(0, len(examples), batch):
             part = examples[i: i + batch]
             src, lengths = encode_batch([e.source for e in part], c.src_vocab)
-            ids, _ = greedy(model, src, lengths, max_out=len(part[0].target) + 1)
+            ids, _att = greedy(model, src, lengths, max_out=len(part[0].target) + 1)
             for e, out in zip(part, decode_ids(ids, c.tgt_vocab)):
                 exact += out == e.target
                 chars += sum(a == b for a, b in zip(out, e.target))
@@ -331,7 +322,7 @@ def alignment_hits(model, examples, batch: int = 500) -> float:
         part = examples[i: i + batch]
         src, lengths = encode_batch([e.source for e in part], c.src_vocab)
         with runtime.exclusive("seq2seq alignments"), one_thread():
-            _, att = greedy(model, src, lengths, max_out=len(part[0].target))
+            _ids, att = greedy(model, src, lengths, max_out=len(part[0].target))
         best = att.argmax(-1).numpy()  # (B, T)
         for b, e in enumerate(part):
             for t, span in enumerate(e.spans):
@@ -342,59 +333,66 @@ def alignment_hits(model, examples, batch: int = 500) -> float:
     return hits / max(1, total)
 
 
-def train(config: Seq2SeqConfig, steps: int = 3000, batch: int = 128, lr: float = 3e-3, seed: int = 0,
-          eval_every: int = 0, eval_size: int = 500, callback: Callable[[TrainEvent], bool | None] | None = None,
-          model=None) -> TrainResult:
-    """Train on the date task with teacher forcing and Adam; deterministic given ``seed``.
+def train(model: Seq2Seq, steps: int = 3000, batch: int = 128, lr: float = 3e-3, seed: int = 0,
+          eval_every: int = 0, eval_size: int = 500, callback: training.Callback | None = None,
+          should_stop: training.ShouldStop | None = None) -> training.History:
+    """Train ``model`` in place on the date task (teacher forcing, Adam, one-cycle schedule).
 
-    ``callback(event)`` is called after every step; returning ``False`` stops training (the history so far is
-    kept). ``model`` continues training a model (never pass a shared cached one: :func:`copy_for_training`).
-    Evaluation on held-out dates runs every ``eval_every`` steps (0: never).
+    The caller owns the model: build it (:func:`build`) or copy a shared one (:func:`copy_for_training`), never
+    pass a cached instance. Deterministic given the model's initial weights and ``seed``. After every step
+    ``callback`` gets a :class:`tlviz.training.StepEvent`; on evaluated steps (every ``eval_every`` steps and the
+    last; 0: never) its metrics hold ``exact_match`` and ``char_accuracy`` on ``eval_size`` held-out dates.
+    ``should_stop()`` is asked before every step: True ends the run there (status ``"user"``), keeping what was
+    learnt. Returns the run's :class:`tlviz.training.History`; the model is left in eval mode whatever happens.
     """
-    import torch
-
     from tlviz import runtime
     from tlviz.data import dates
 
+    config = model.config
     train_dates, held_dates = dates.split_dates(seed=0)
     held = dates.sample(held_dates, eval_size, seed=1) if eval_every else []
-    model = build(config, seed) if model is None else model
+    device = _device(model)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    result = TrainResult(model=model)
+    # One-cycle warm-up needs a few steps to warm up in (it divides by zero below about 20); shorter runs keep lr.
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if steps >= 20 \
+        else None
+    loss_fn = nn.CrossEntropyLoss()
+    history = training.History(info={"batch": batch, "lr": lr, "seed": seed, "attention": config.attention})
     t0 = time.perf_counter()
-    for step in range(1, steps + 1):
-        part = dates.sample(train_dates, batch, seed=seed * 1_000_003 + step)
-        with runtime.exclusive("seq2seq training"), one_thread():
-            model.train()
-            src, lengths = encode_batch([e.source for e in part], config.src_vocab)
-            tgt_in, tgt_out = _targets([e.target for e in part], config.tgt_vocab)
-            logits = model(src, lengths, tgt_in)  # (B, T, V)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            model.eval()
-        result.steps.append(step)
-        result.losses.append(loss.item())
-        em = None
-        if eval_every and (step % eval_every == 0 or step == steps):
-            em = evaluate(model, held)["exact_match"]
-            result.eval_steps.append(step)
-            result.exact_match.append(em)
-        result.seconds = time.perf_counter() - t0
-        if callback is not None and callback(TrainEvent(step, steps, result.losses[-1], em, result.seconds,
-                                                    result)) is False:
-            result.stopped = True
-            break
-    model.eval()
-    return result
+    status = "user"
+    try:
+        for step in range(1, steps + 1):
+            if should_stop is not None and should_stop():
+                break
+            part = dates.sample(train_dates, batch, seed=seed * 1_000_003 + step)
+            with runtime.exclusive("seq2seq training"), one_thread():
+                model.train()
+                src, lengths = encode_batch([e.source for e in part], config.src_vocab)
+                tgt_in, tgt_out = _targets([e.target for e in part], config.tgt_vocab)
+                logits = model(src.to(device), lengths, tgt_in.to(device))  # (B, T, V)
+                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.to(device).reshape(-1))  # (B*T, V)
+                opt.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                if sched is not None:
+                    sched.step()
+                model.eval()
+            evaluated = bool(eval_every) and (step % eval_every == 0 or step == steps)
+            metrics = evaluate(model, held) if evaluated else {}
+            event = training.StepEvent(step, steps, float(loss.item()), metrics, time.perf_counter() - t0, evaluated)
+            history.record(event)
+            if callback is not None:
+                callback(event)
+        else:
+            status = "finished"
+    finally:
+        model.eval()
+        history.end(status, time.perf_counter() - t0)
+    return history
 
 
-def copy_for_training(model):
+def copy_for_training(model) -> Seq2Seq:
     """A private, trainable copy of a (possibly shared, frozen) model."""
     clone = copy.deepcopy(model)
     for p in clone.parameters():
@@ -417,23 +415,24 @@ def save(model, path: str | Path, name: str, note: str, metrics: dict, recipe: s
     return checkpoints.save(path, model.state_dict(), meta)
 
 
-def _load_uncached(name_or_path: str):
+def _load_uncached(name_or_path: str) -> Seq2Seq:
     from tlviz import checkpoints, models
 
     resolved = models.resolve(name_or_path, "seq2seq")
     if resolved.kind not in ("checkpoint", "local") or not resolved.target.endswith(".safetensors"):
-        raise InputError(f"'{name_or_path}' is not a seq2seq checkpoint. Run `python -m "
-                         "tlviz.recipes.seq2seq_dates` to make the date normaliser.")
+        raise InputError(_("'{name}' is not a seq2seq checkpoint. Run `python -m tlviz.recipes.seq2seq_dates` to "
+                           "make the date normaliser.").format(name=name_or_path))
     state, meta = checkpoints.load(resolved.target)
     if meta.family != "seq2seq":
-        raise InputError(f"{Path(resolved.target).name} is a {meta.family} checkpoint, not a seq2seq one.")
+        raise InputError(_("{file} is a {family} checkpoint, not a seq2seq one.").format(
+            file=Path(resolved.target).name, family=meta.family))
     model = build(Seq2SeqConfig(**meta.config))
     model.load_state_dict(state)
-    model.meta = meta  # fixed description of the file, not per-call state
+    model.meta = meta
     return models.freeze(model)
 
 
-def load(name_or_path: str = DEFAULT):
+def load(name_or_path: str = DEFAULT) -> Seq2Seq:
     """The shared, read-only date model (catalogue name or path of a seq2seq checkpoint)."""
     from tlviz import models, runtime
 

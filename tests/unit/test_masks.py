@@ -74,3 +74,33 @@ def test_sentence_input_checks():
         masks.split_sentences("short\n" + "word " * 500)
     with pytest.raises(InputError, match="sentences"):
         masks.split_sentences("\n".join(["a"] * 20))
+
+
+def test_one_masked_softmax_for_attention_and_masks():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randn(2, 4, 4, generator=g, dtype=torch.float64)
+    mask = masks.attention_mask([3, 2], 4, causal=True)
+    mask[1, 3] = False  # one query row with nothing allowed
+    w = attention.masked_softmax(scores, mask)
+    assert (w[~mask] == 0).all() and not torch.isnan(w).any()
+    torch.testing.assert_close(w[1, 3], torch.zeros(4, dtype=torch.float64))
+    np.testing.assert_allclose(w.sum(-1)[mask.any(-1)].numpy(), 1.0)
+    np.testing.assert_array_equal(masks.apply(scores.numpy(), mask).weights, w.numpy())
+    ref = torch.nn.functional.scaled_dot_product_attention  # PyTorch agrees where a row has an allowed key
+    q = torch.randn(2, 4, 8, generator=g, dtype=torch.float64)
+    mask = masks.attention_mask([3, 2], 4, causal=True)
+    out, _ = attention.scaled_dot_product(q, q, q, mask)
+    torch.testing.assert_close(out, ref(q, q, q, attn_mask=mask))
+
+
+def test_lesson_bundles_the_batch_masks_and_attention():
+    lesson = masks.lesson("the cat sat\nhello", causal=True)
+    assert lesson.grid == [["the", "cat", "sat"], ["hello", masks.PAD, masks.PAD]] and lesson.lengths == [3, 1]
+    np.testing.assert_array_equal(lesson.padding, [[1, 1, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(lesson.look_ahead, np.tril(np.ones((3, 3), bool)))
+    np.testing.assert_array_equal(lesson.attention.mask, lesson.padding[:, None, :] & lesson.look_ahead[None])
+    np.testing.assert_array_equal(lesson.attention.blocked(1), ~lesson.attention.mask[1])
+    assert lesson.kinds == ("padding", "future") and masks.lesson("a b", causal=False).kinds == ("padding",)
+    assert set(lesson.attention.leak(False, lesson.kinds)) == {"padding", "future"}
+    with pytest.raises(InputError):
+        masks.lesson("  ", causal=True)

@@ -80,3 +80,18 @@ def test_sizes_checked():
     with pytest.raises(InputError):
         positional.check_sizes(10, 4096)
     positional.sinusoidal(2048, 8)  # the engine itself has no upper limit (the Transformer may need long tables)
+
+
+def test_wavelength_ratio_and_shift_check():
+    for d in (4, 64, 512):
+        lam = positional.wavelengths(d)
+        np.testing.assert_allclose(lam[1:] / lam[:-1], positional.wavelength_ratio(d))
+    assert positional.wavelength_ratio(4) == pytest.approx(100.0)
+    c = positional.shift_check(3, 5, 8)
+    np.testing.assert_allclose(c.pe_to, positional.sinusoidal(9, 8)[8])
+    np.testing.assert_allclose(c.shifted, c.matrix @ positional.sinusoidal(6, 8)[5])
+    assert c.error < 1e-12 and c.error == float(np.abs(c.pe_to - c.shifted).max())
+    with pytest.raises(InputError):
+        positional.shift_check(3, 5, 7)
+    with pytest.raises(InputError):
+        positional.shift_check(-1, 5, 8)

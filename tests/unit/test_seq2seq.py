@@ -49,17 +49,48 @@ def test_build_and_train_are_deterministic():
     a, b = seq2seq.build(cfg, seed=3), seq2seq.build(cfg, seed=3)
     for (_, pa), (_, pb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.equal(pa, pb)
-    r1 = seq2seq.train(cfg, steps=4, batch=8, seed=1)
-    r2 = seq2seq.train(cfg, steps=4, batch=8, seed=1)
-    assert r1.losses == r2.losses
-    assert not r1.model.training
+    h1 = seq2seq.train(a, steps=4, batch=8, seed=1)
+    h2 = seq2seq.train(b, steps=4, batch=8, seed=1)
+    assert h1.losses == h2.losses and h1.steps == [1, 2, 3, 4]
+    assert h1.status == "finished" and not a.training
+    assert all(torch.equal(pa, pb) for pa, pb in zip(a.state_dict().values(), b.state_dict().values()))
+    assert not torch.equal(a.out.weight, seq2seq.build(cfg, seed=3).out.weight)  # trained in place
 
 
-def test_trainer_callback_can_stop_and_history_is_kept():
+def test_every_build_is_the_same_class():
+    a = seq2seq.build(seq2seq.Seq2SeqConfig.tiny())
+    b = seq2seq.build(seq2seq.Seq2SeqConfig.tiny(attention="additive"), seed=1)
+    assert type(a) is type(b) is seq2seq.Seq2Seq
+    assert isinstance(a, seq2seq.Seq2Seq) and isinstance(b, torch.nn.Module)
+    assert isinstance(seq2seq.copy_for_training(a), seq2seq.Seq2Seq) and a.meta is None
+
+
+def test_trainer_speaks_the_training_vocabulary():
+    from tlviz import training
+
     seen = []
-    r = seq2seq.train(seq2seq.Seq2SeqConfig.tiny(), steps=50, batch=8,
-                      callback=lambda ev: seen.append(ev.step) or ev.step < 3)
-    assert r.stopped and r.steps == [1, 2, 3] == seen and len(r.losses) == 3
+    model = seq2seq.build(seq2seq.Seq2SeqConfig.tiny())
+    h = seq2seq.train(model, steps=50, batch=8, eval_every=2, eval_size=10, callback=seen.append,
+                      should_stop=lambda: len(seen) >= 3)
+    assert isinstance(h, training.History) and h.status == "user" and h.stopped
+    assert h.steps == [1, 2, 3] == [e.step for e in seen] and len(h.losses) == 3
+    assert all(isinstance(e, training.StepEvent) and e.total == 50 for e in seen)
+    assert [e.evaluated for e in seen] == [False, True, False]
+    assert set(seen[1].metrics) == {"exact_match", "char_accuracy"} and 0 <= h.last("exact_match") <= 1
+    assert seen[0].seconds <= seen[2].seconds <= h.seconds and not model.training
+
+
+def test_an_exception_in_the_callback_ends_the_run_and_keeps_the_model_usable():
+    model = seq2seq.build(seq2seq.Seq2SeqConfig.tiny())
+
+    def boom(event):
+        if event.step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        seq2seq.train(model, steps=10, batch=4, callback=boom)
+    assert not model.training
+    assert seq2seq.translate(model, "5 may 2000").tokens
 
 
 @pytest.mark.parametrize("score", seq2seq.SCORES)
@@ -83,7 +114,7 @@ def test_copy_for_training_leaves_the_shared_model_alone():
 
     shared = models.freeze(seq2seq.build(seq2seq.Seq2SeqConfig.tiny()))
     before = {k: v.clone() for k, v in shared.state_dict().items()}
-    seq2seq.train(shared.config, steps=2, batch=4, model=seq2seq.copy_for_training(shared))
+    seq2seq.train(seq2seq.copy_for_training(shared), steps=2, batch=4)
     assert all(torch.equal(before[k], v) for k, v in shared.state_dict().items())
     assert not shared.training and not any(p.requires_grad for p in shared.parameters())
 

@@ -32,17 +32,15 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    config = seq2seq.Seq2SeqConfig.dates()
+    model = seq2seq.build(seq2seq.Seq2SeqConfig.dates(), seed=args.seed)
     t0 = time.perf_counter()
 
     def report(ev):
-        if ev.step % 100 == 0 or ev.exact_match is not None:
-            em = f"  held-out exact match {ev.exact_match:.3f}" if ev.exact_match is not None else ""
+        if ev.step % 100 == 0 or ev.evaluated:
+            em = f"  held-out exact match {ev.metrics['exact_match']:.3f}" if ev.evaluated else ""
             print(f"step {ev.step}/{ev.total}  loss {ev.loss:.4f}  {ev.seconds:.0f}s{em}", flush=True)
 
-    result = seq2seq.train(config, steps=args.steps, batch=args.batch, seed=args.seed, eval_every=500,
-                           callback=report)
-    model = result.model
+    seq2seq.train(model, steps=args.steps, batch=args.batch, seed=args.seed, eval_every=500, callback=report)
     _, held_dates = dates.split_dates(seed=0)
     held = dates.sample(held_dates, 5000, seed=2)
     scores = seq2seq.evaluate(model, held)

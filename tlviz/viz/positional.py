@@ -4,20 +4,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tlviz.viz.core import HEAD_COLORS, _layout, line_curves, matrix_heatmap
+from tlviz.i18n import _
+from tlviz.viz.core import HEAD_COLORS, _labels, _layout, line_curves, matrix_heatmap
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
 
 
-def pe_heatmap(pe, title: str | None = None, dim_labels: Sequence[str] | None = None):
+def lecture_table(pe) -> pd.DataFrame:
+    """PE rows as a table, one column per dimension named by its function: ``i=0: sin(pos)``,
+    ``i=1: cos(pos/100)``... (the lecture's d_model = 4 example)."""
+    import pandas as pd
+
+    pe = np.asarray(pe, float)
+    L, d = pe.shape
+    columns = []
+    for j in range(d):
+        div = 10000 ** (2 * (j // 2) / d)
+        arg = "pos" if div == 1 else f"pos/{div:g}"
+        columns.append(f"i={j // 2}: {'sin' if j % 2 == 0 else 'cos'}({arg})")
+    return pd.DataFrame(pe.round(4), columns=columns, index=[_("pos {p}").format(p=p) for p in range(L)])
+
+
+def pe_heatmap(pe, title: str | None = None) -> go.Figure:
     """PE as positions (rows) by dimensions (columns): fast stripes on the left, slow ones on the right."""
     pe = np.asarray(pe, float)
     L, d = pe.shape
-    fig = matrix_heatmap(pe, x_labels=list(dim_labels) if dim_labels else [str(j) for j in range(d)],
-                         y_labels=[str(p) for p in range(L)], title=title, x_title="dimension",
-                         y_title="position", value_name="PE", height=min(700, max(300, 6 * L + 120)),
-                         show_values=pe.size <= 64, fmt=".3f")
+    fig = matrix_heatmap(pe, x_labels=[str(j) for j in range(d)], y_labels=[str(p) for p in range(L)], title=title,
+                         x_title=_("dimension"), y_title=_("position"), value_name="PE",
+                         height=min(700, max(300, 6 * L + 120)), show_values=pe.size <= 64, fmt=".3f")
     fig.data[0].update(zmin=-1, zmax=1, xgap=0 if d > 40 else 1, ygap=0 if L > 40 else 1)
     if d > 40:
         fig.update_xaxes(nticks=16)
@@ -26,7 +46,7 @@ def pe_heatmap(pe, title: str | None = None, dim_labels: Sequence[str] | None = 
     return fig
 
 
-def pe_curves(d_model: int, dims: Sequence[int], positions: int, title: str | None = None):
+def pe_curves(d_model: int, dims: Sequence[int], positions: int, title: str | None = None) -> go.Figure:
     """Chosen dimensions as smooth curves over position, with dots at the integer positions words sit at."""
     import plotly.graph_objects as go
 
@@ -38,26 +58,26 @@ def pe_curves(d_model: int, dims: Sequence[int], positions: int, title: str | No
     for n, j in enumerate(dims):
         f = np.sin if j % 2 == 0 else np.cos
         color = HEAD_COLORS[n % len(HEAD_COLORS)]
-        name = f"dim {j} ({'sin' if j % 2 == 0 else 'cos'}, i={j // 2})"
+        name = _("dim {j} ({fn}, i={i})").format(j=j, fn="sin" if j % 2 == 0 else "cos", i=j // 2)
         fig.add_trace(go.Scatter(x=x, y=f(x * w[j // 2]), name=name, mode="lines", line=dict(color=color, width=3)))
         p = np.arange(positions)
         fig.add_trace(go.Scatter(x=p, y=f(p * w[j // 2]), mode="markers", marker=dict(color=color, size=7),
-                                 showlegend=False, name=name + " at positions"))
-    fig.update_xaxes(title="position")
-    fig.update_yaxes(title="PE value", range=[-1.1, 1.1])
+                                 showlegend=False, name=name))
+    fig.update_xaxes(title=_("position"))
+    fig.update_yaxes(title=_("PE value"), range=[-1.1, 1.1])
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return _layout(fig, title, height=380)
 
 
-def wavelength_figure(d_model: int, title: str | None = None):
+def wavelength_figure(d_model: int, title: str | None = None) -> go.Figure:
     """Wavelength of each sin/cos pair on a log axis: a straight line, i.e. a geometric progression, from 2*pi
     to (nearly) 10000*2*pi."""
     from tlviz.positional import wavelengths
 
     lam = wavelengths(d_model)
     i = np.arange(len(lam))
-    fig = line_curves({"wavelength 2π·10000^(2i/d)": (i, lam)}, x_title="pair index i (dimensions 2i, 2i+1)",
-                      y_title="wavelength in positions (log)", title=title, height=360)
+    fig = line_curves({_("wavelength 2π·10000^(2i/d)"): (i, lam)}, x_title=_("pair index i (dimensions 2i, 2i+1)"),
+                      y_title=_("wavelength in positions (log)"), title=title, height=360)
     fig.update_yaxes(type="log")
     for y, text in ((2 * np.pi, "2π"), (10000 * 2 * np.pi, "10000·2π")):
         fig.add_hline(y=y, line=dict(color="#7f7f7f", dash="dot"), annotation_text=text,
@@ -65,25 +85,25 @@ def wavelength_figure(d_model: int, title: str | None = None):
     return fig
 
 
-def similarity_figure(sim, title: str | None = None):
+def similarity_figure(sim, title: str | None = None) -> go.Figure:
     """PE[p]·PE[q] for every pair of positions: the bands run parallel to the diagonal (only |p - q| matters)."""
     sim = np.asarray(sim, float)
     L = sim.shape[0]
     fig = matrix_heatmap(sim, x_labels=[str(p) for p in range(L)], y_labels=[str(p) for p in range(L)],
-                         title=title, x_title="position q", y_title="position p", show_values=False,
+                         title=title, x_title=_("position q"), y_title=_("position p"), show_values=False,
                          value_name="PE·PE", height=460)
     fig.data[0].update(xgap=0, ygap=0)
     return fig
 
 
-def similarity_profile(sim, title: str | None = None):
+def similarity_profile(sim, title: str | None = None) -> go.Figure:
     """One row of the similarity matrix: how PE(0) relates to PE(k), falling with distance k."""
     s = np.asarray(sim, float)[0]
-    return line_curves({"PE(0)·PE(k)": (np.arange(len(s)), s)}, x_title="distance k", y_title="dot product",
-                       title=title, height=300)
+    return line_curves({"PE(0)·PE(k)": (np.arange(len(s)), s)}, x_title=_("distance k"),
+                       y_title=_("dot product"), title=title, height=300)
 
 
-def shift_figure(M, pe_from, pe_to, pos: int, k: int, title: str | None = None):
+def shift_figure(M, pe_from, pe_to, pos: int, k: int, title: str | None = None) -> go.Figure:
     """The rotation matrix M (left) and the check PE(pos + k) = M · PE(pos) (right, two identical rows)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -92,39 +112,38 @@ def shift_figure(M, pe_from, pe_to, pos: int, k: int, title: str | None = None):
     d = M.shape[0]
     labels = [str(j) for j in range(d)]
     fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.16,
-                        subplot_titles=(f"M for k = {k} (2×2 rotation blocks)", "PE(pos+k) and M·PE(pos)"))
+                        subplot_titles=(_("M for k = {k} (2×2 rotation blocks)").format(k=k),
+                                        _("PE(pos+k) and M·PE(pos)")))
     fig.add_trace(go.Heatmap(z=M, x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu", showscale=False,
-                             xgap=1, ygap=1, hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"),
+                             xgap=1, ygap=1, hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>"),
                   row=1, col=1)
     rows = np.vstack([pe_to, M @ np.asarray(pe_from, float)])  # (2, d)
     fig.add_trace(go.Heatmap(z=rows, x=labels, y=[f"PE({pos + k})", f"M·PE({pos})"], zmin=-1, zmax=1,
-                             colorscale="RdBu", colorbar=dict(title="value", thickness=12), xgap=1, ygap=2,
+                             colorscale="RdBu", colorbar=dict(title=_("value"), thickness=12), xgap=1, ygap=2,
                              text=np.vectorize(lambda v: f"{v:.2f}")(rows) if d <= 16 else None,
                              texttemplate="%{text}" if d <= 16 else None, textfont=dict(size=14 if d <= 8 else 10),
-                             hovertemplate="%{y}, dim %{x}: %{z:.4f}<extra></extra>"), row=1, col=2)
+                             hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>"), row=1, col=2)
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", title="dimension")
+    fig.update_xaxes(type="category", title=_("dimension"))
     return _layout(fig, title, height=max(320, 18 * d + 120))
 
 
-def input_sum_figure(emb, pe, total, tokens: Sequence[str], title: str | None = None):
+def input_sum_figure(emb, pe, total, tokens: Sequence[str], title: str | None = None) -> go.Figure:
     """Word embedding + positional encoding = what the first layer reads; three panels, tokens as rows."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
-
-    from tlviz.viz.core import _labels
 
     parts = [np.asarray(a, float) for a in (emb, pe, total)]
     bound = max(float(np.abs(p).max()) for p in parts) or 1.0
     T, d = parts[0].shape
     ylab = _labels([f"{t} ({i})" for i, t in enumerate(tokens)], T)
     xlab = [str(j) for j in range(d)]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("word embedding", "+ positional encoding", "= model input"),
-                        horizontal_spacing=0.05, shared_yaxes=True)
+    titles = (_("word embedding"), _("+ positional encoding"), _("= model input"))
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.05, shared_yaxes=True)
     for c, part in enumerate(parts):
         fig.add_trace(go.Heatmap(z=part, x=xlab, y=ylab, zmin=-bound, zmax=bound, zmid=0, colorscale="RdBu",
-                                 showscale=c == 2, colorbar=dict(title="value", thickness=12), xgap=0, ygap=1,
-                                 hovertemplate="%{y}, dim %{x}: %{z:.3f}<extra></extra>"), row=1, col=c + 1)
+                                 showscale=c == 2, colorbar=dict(title=_("value"), thickness=12), xgap=0, ygap=1,
+                                 hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>"), row=1, col=c + 1)
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", title="dimension", nticks=8)
+    fig.update_xaxes(type="category", title=_("dimension"), nticks=8)
     return _layout(fig, title, height=max(280, 30 * T + 140))

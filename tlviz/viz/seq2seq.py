@@ -5,12 +5,55 @@ alignments and decoding steps. Pure: numpy + labels in, ``go.Figure`` out (conve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tlviz.viz.masks import _top_title
+from tlviz.i18n import N_, _
 from tlviz.viz.core import ATTENTION_SCALE, HEAD_COLORS, _labels, _layout, attention_heatmap, bar_topk, \
     line_curves, matrix_heatmap
+from tlviz.viz.masks import top_title
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+
+#: The lesson's texts (translated where shown: ``_(INTRO)``), kept with the figures they explain.
+INTRO = N_("While writing each output word, the decoder **looks back** at every encoder hidden state: it scores "
+           "them against its own state, turns the scores into weights with a softmax, and reads a weighted sum, "
+           "the **context vector**. Edit any number below and every step updates.")
+MODEL_INTRO = N_("A GRU encoder reads a date written the way people write it, one character at a time; an attention "
+                 "decoder writes it as `yyyy-mm-dd`. Nobody told it which characters matter: the alignments below "
+                 "were learnt from examples alone.")
+DATE_HINT = N_("It learnt years {first}–{last} in formats such as {formats}… Outside them it fails, as every model does: "
+               "try 12/25/1999 (a US date it never saw) or march 3 1850.")
+RETRAIN_INTRO = N_("A smaller model of the same kind, trained from scratch on this machine (about half a minute). "
+                   "Watch the loss fall; then pick “my retrained model” above and compare its alignments.")
+TEXT = {
+    "temperature_help": N_("weights = softmax(scores / T): small T is near-hard attention, large T spreads it out."),
+    "context_exact": N_("Exactly {c}. The decoder reads this vector, together with its own state, to write the next "
+                        "word."),
+    "retrained": N_("Your model: {s:.0f} s, final loss {loss:.3f}, held-out exact match {em:.0%} (300 dates never "
+                    "seen in training)."),
+    "W": N_("W ({d}x{d}; identity gives the dot product back)"),
+    "seed": N_("Seed of W1, W2, v (learnt in a real model)"),
+}
+EXPLAIN = {
+    "scores": N_("Step 1: each encoder state is scored against the decoder state. Step 2: the softmax turns scores "
+                 "into positive weights that sum to 1; a score far above the others takes almost all the weight "
+                 "(60 against 35: e^25 ≈ 7·10¹⁰ times more)."),
+    "weighted": N_("Step 3: each encoder state times its weight. Step 4: their sum (below the line) is the context "
+                   "vector."),
+    "temperature": N_("The same scores divided by T before the softmax: as T shrinks the largest score takes "
+                      "everything (hard attention); as T grows every state gets nearly 1/n (no focus at all)."),
+    "alignment": N_("Each row is one decoding step: where that output character looked in the source. Year digits "
+                    "read the year, month digits the month name, day digits the day."),
+    "step_attention": N_("This step's softmax over the encoder states."),
+    "next_token": N_("Greedy decoding writes the most probable character (red) and feeds it back in."),
+    "context": N_("The weighted sum of encoder states at this step: what the decoder read from the source."),
+    "loss": N_("Cross-entropy of the next character under teacher forcing, and exact match on held-out dates."),
+}
 
 
 def fmt_number(v: float) -> str:
@@ -33,13 +76,14 @@ def display_token(token: str) -> str:
     return {"</s>": "⟨end⟩", "<s>": "⟨start⟩", "<pad>": "⟨pad⟩", " ": "␣"}.get(token, token)
 
 
-def worked_table(ex, labels: Sequence[str] | None = None):
+def worked_table(ex, labels: Sequence[str] | None = None) -> pd.DataFrame:
     """The worked example as a table: each state, its score, its weight and the weighted state."""
     import pandas as pd
 
     labels = list(labels or state_labels(len(ex.scores)))
-    return pd.DataFrame({"state": labels, "hⱼ": [fmt_vector(h) for h in ex.encoder_hidden],
-                         "score": [fmt_number(v) for v in ex.scores], "weight αⱼ": [f"{v:.4g}" for v in ex.weights],
+    return pd.DataFrame({_("state"): labels, "hⱼ": [fmt_vector(h) for h in ex.encoder_hidden],
+                         _("score"): [fmt_number(v) for v in ex.scores],
+                         _("weight αⱼ"): [f"{v:.4g}" for v in ex.weights],
                          "αⱼ · hⱼ": [fmt_vector(v) for v in ex.weighted]})
 
 
@@ -47,18 +91,18 @@ def state_labels(n: int) -> list[str]:
     return [f"h{j + 1}" for j in range(n)]
 
 
-def scores_weights(scores, weights, labels: Sequence[str] | None = None, title: str | None = None):
+def scores_weights(scores, weights, labels: Sequence[str] | None = None, title: str | None = None) -> go.Figure:
     """Step 1 and 2 side by side: the raw scores of every encoder state and the softmax weights (sum 1)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     s, w = np.asarray(scores, float), np.asarray(weights, float)
     labels = _labels(labels or state_labels(len(s)), len(s))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("1. scores  s·hⱼ", "2. softmax → attention weights"),
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("1. scores  s·hⱼ"), _("2. softmax → attention weights")),
                         horizontal_spacing=0.12)
-    fig.add_trace(go.Bar(x=labels, y=s, name="score", marker_color="#7f7f7f", text=[fmt_number(v) for v in s],
+    fig.add_trace(go.Bar(x=labels, y=s, name=_("score"), marker_color="#7f7f7f", text=[fmt_number(v) for v in s],
                          textposition="outside", cliponaxis=False), row=1, col=1)
-    fig.add_trace(go.Bar(x=labels, y=w, name="weight", marker_color=HEAD_COLORS[0], text=[f"{v:.3f}" for v in w],
+    fig.add_trace(go.Bar(x=labels, y=w, name=_("weight"), marker_color=HEAD_COLORS[0], text=[f"{v:.3f}" for v in w],
                          textposition="outside", cliponaxis=False), row=1, col=2)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     lo, hi = min(0.0, float(s.min())), max(0.0, float(s.max()))
@@ -70,20 +114,20 @@ def scores_weights(scores, weights, labels: Sequence[str] | None = None, title: 
 
 
 def weighted_states(encoder_hidden, weights, weighted, context, labels: Sequence[str] | None = None,
-                    title: str | None = None):
+                    title: str | None = None) -> go.Figure:
     """Steps 3 and 4: every encoder state times its weight, and their sum, the context vector (last row)."""
     h = np.asarray(encoder_hidden, float)
     w = np.asarray(weights, float)
     rows = np.vstack([np.asarray(weighted, float), np.asarray(context, float)[None]])  # (n + 1, d)
-    names = [f"{w[j]:.3f} × {lab}" for j, lab in enumerate(labels or state_labels(len(h)))] + ["context Σ"]
-    fig = matrix_heatmap(rows, x_labels=[f"dim {i + 1}" for i in range(h.shape[1])], y_labels=names,
-                         title=title, fmt=".3g", value_name="value", height=80 + 48 * len(names))
+    names = [f"{w[j]:.3f} × {lab}" for j, lab in enumerate(labels or state_labels(len(h)))] + [_("context Σ")]
+    fig = matrix_heatmap(rows, x_labels=[_("dim {i}").format(i=i + 1) for i in range(h.shape[1])], y_labels=names,
+                         title=title, fmt=".3g", value_name=_("value"), height=80 + 48 * len(names))
     fig.add_hline(y=len(names) - 1.5, line=dict(color="black", width=3))
     return fig
 
 
 def temperature_curves(scores, temperature: float, temps=None, labels: Sequence[str] | None = None,
-                       title: str | None = None):
+                       title: str | None = None) -> go.Figure:
     """Each state's weight as the softmax temperature T varies (log axis): small T is near-hard attention (one
     state takes all), large T spreads the weights towards uniform. A dashed line marks the chosen T."""
     from tlviz.attention import softmax
@@ -92,8 +136,8 @@ def temperature_curves(scores, temperature: float, temps=None, labels: Sequence[
     temps = np.geomspace(0.1, 1000, 121) if temps is None else np.asarray(temps, float)
     W = np.stack([softmax(s, t) for t in temps])  # (len(temps), n)
     labels = labels or state_labels(len(s))
-    fig = line_curves({lab: (temps, W[:, j]) for j, lab in enumerate(labels)}, x_title="temperature T (log)",
-                      y_title="attention weight", title=title, height=340)
+    fig = line_curves({lab: (temps, W[:, j]) for j, lab in enumerate(labels)}, x_title=_("temperature T (log)"),
+                      y_title=_("attention weight"), title=title, height=340)
     fig.update_xaxes(type="log")
     fig.update_yaxes(range=[-0.02, 1.02])
     fig.add_vline(x=float(temperature), line=dict(color="black", dash="dash", width=2),
@@ -102,21 +146,21 @@ def temperature_curves(scores, temperature: float, temps=None, labels: Sequence[
 
 
 def alignment(attention, source_tokens: Sequence[str], output_tokens: Sequence[str], title: str | None = None,
-              highlight_step: int | None = None):
+              highlight_step: int | None = None) -> go.Figure:
     """The alignment matrix of a translation: output tokens (rows) against source characters (columns)."""
     src = [("␣" if t == " " else t) for t in source_tokens]
     fig = attention_heatmap(attention, x_labels=src, y_labels=[display_token(t) for t in output_tokens], title=title,
-                            x_title="source character (encoder state)", y_title="output character (decoder step)",
+                            x_title=_("source character (encoder state)"), y_title=_("output character (decoder step)"),
                             show_values=False, height=max(320, 34 * len(output_tokens) + 120))
     if highlight_step is not None:
         n = np.asarray(attention).shape[1]
         fig.add_shape(type="rect", x0=-0.5, x1=n - 0.5, y0=highlight_step - 0.5, y1=highlight_step + 0.5,
                       line=dict(color="#d62728", width=3))
     fig.update_xaxes(tickangle=0)
-    return _top_title(fig, title)
+    return top_title(fig, title)
 
 
-def step_attention(weights, source_tokens: Sequence[str], title: str | None = None):
+def step_attention(weights, source_tokens: Sequence[str], title: str | None = None) -> go.Figure:
     """One decoding step's attention distribution over the source characters (bars that sum to 1)."""
     import plotly.graph_objects as go
 
@@ -125,38 +169,41 @@ def step_attention(weights, source_tokens: Sequence[str], title: str | None = No
     fig = go.Figure(go.Bar(x=src, y=w, marker=dict(color=w, colorscale=ATTENTION_SCALE, cmin=0, cmax=1,
                                                    line=dict(color="#08306b", width=1)),
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
-    fig.update_xaxes(type="category", title="source character", tickangle=0)
-    fig.update_yaxes(range=[0, 1.05], title="attention weight")
+    fig.update_xaxes(type="category", title=_("source character"), tickangle=0)
+    fig.update_yaxes(range=[0, 1.05], title=_("attention weight"))
     return _layout(fig, title, height=300)
 
 
-def context_vector(context, title: str | None = None):
+def context_vector(context, title: str | None = None) -> go.Figure:
     """A context vector as one row of coloured cells (diverging scale: its sign pattern is what the decoder
     reads)."""
     c = np.asarray(context, float)[None]
-    fig = matrix_heatmap(c, x_labels=[str(i) for i in range(c.shape[1])], y_labels=["context"], title=title,
-                         show_values=False, x_title="dimension", height=200)
+    fig = matrix_heatmap(c, x_labels=[str(i) for i in range(c.shape[1])], y_labels=[_("context")], title=title,
+                         show_values=False, x_title=_("dimension"), height=200)
     fig.update_xaxes(showticklabels=c.shape[1] <= 32)
     return fig
 
 
-def next_token(top: Sequence[tuple[str, float]], chosen: str | None = None, title: str | None = None):
+def next_token(top: Sequence[tuple[str, float]], chosen: str | None = None, title: str | None = None) -> go.Figure:
     """The step's most probable next characters, the chosen one (greedy: the best) in red."""
     labels = [display_token(t) for t, _ in top]
     chosen = display_token(chosen) if chosen is not None else None
     return bar_topk(labels, [p for _, p in top], title=title, highlight=chosen)
 
 
-def loss_curve(steps, losses, eval_steps=(), exact=(), title: str | None = None):
-    """Training loss (log scale) and, when measured, held-out exact match."""
-    series = {"training loss": (list(steps), list(losses))}
-    fig = line_curves(series, x_title="step", y_title="cross-entropy loss (log)", title=title, height=320)
+def loss_curve(history, title: str | None = None) -> go.Figure:
+    """A run's training loss (log scale) and, where measured, held-out exact match, from its
+    :class:`tlviz.training.History` (the live mirror of ``ui.training_feedback`` or the trainer's own)."""
+    steps, losses = history.series("loss")
+    fig = line_curves({_("training loss"): (steps, losses)}, x_title=_("step"),
+                      y_title=_("cross-entropy loss (log)"), title=title, height=320)
     fig.update_yaxes(type="log")
-    if len(eval_steps):
+    eval_steps, exact = history.series("exact_match")
+    if eval_steps:
         import plotly.graph_objects as go
 
-        fig.add_trace(go.Scatter(x=list(eval_steps), y=list(exact), name="held-out exact match", yaxis="y2",
+        fig.add_trace(go.Scatter(x=eval_steps, y=exact, name=_("held-out exact match"), yaxis="y2",
                                  mode="lines+markers", line=dict(color=HEAD_COLORS[2], width=3)))
-        fig.update_layout(yaxis2=dict(title="held-out exact match", overlaying="y", side="right",
+        fig.update_layout(yaxis2=dict(title=_("held-out exact match"), overlaying="y", side="right",
                                       range=[0, 1.02], tickformat=".0%", showgrid=False))
     return fig
