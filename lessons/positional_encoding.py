@@ -1,96 +1,98 @@
 """Positional encoding: sinusoids that put word order back into attention."""
 
-import pandas as pd
 import streamlit as st
 
 from tlviz import positional, ui
+from tlviz.i18n import _
 from tlviz.viz import positional as vz
 
-ui.setup()
-ui.header("Positional encoding",
-          "Attention looks at all words at once, so by itself it cannot tell *the cat chased the dog* from *the "
-          "dog chased the cat*. The Transformer therefore **adds** to every word embedding a vector that depends "
-          "only on the word's position: fixed sines and cosines of different wavelengths.")
-st.latex(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d_{model}}}\right) \qquad "
-         r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d_{model}}}\right)")
+D_MODELS = [4, 8, 16, 32, 64, 128, 256, 512]
 
-# ------------------------------------------------------------------ the lecture's d_model = 4 example
-st.header("The lecture's example: d_model = 4")
-with ui.guard("the d_model = 4 table"):
-    n4 = ui.kept(st.slider, "Positions", key="pe_n4", default=4, min_value=1, max_value=12)
-    pe4 = positional.sinusoidal(n4, 4)
-    table = pd.DataFrame(pe4.round(4), columns=["i=0: sin(pos)", "i=0: cos(pos)", "i=1: sin(pos/100)",
-                                                "i=1: cos(pos/100)"], index=[f"pos {p}" for p in range(n4)])
-    st.dataframe(table, width="stretch")
-    st.caption("With d_model = 4 there are two sin/cos pairs: i = 0 turns with wavelength 2π, i = 1 with "
-               "10000^(2/4) = 100 times longer, so its values barely move over a few positions.")
 
-# ------------------------------------------------------------------ the full matrix
-st.header("The whole encoding")
-a, b = st.columns(2)
-d_model = ui.kept(a.select_slider, "d_model", key="pe_d", default=64, options=[4, 8, 16, 32, 64, 128, 256, 512])
-length = ui.kept(b.slider, "Positions", key="pe_len", default=60, min_value=2, max_value=200)
-with ui.guard("the encoding"):
+def show(name: str, builder, *args, side: bool = True, **kwargs):
+    """A figure built once for the whole class (per language), with its explanation and CSV export."""
+    ui.figure(ui.shared_figure(builder, *args, **kwargs), f"pe_{name}", _(vz.EXPLAIN[name]), side=side)
+
+
+def section_lecture():
+    """The lecture's d_model = 4 table."""
+    st.header(_("The lecture's example: d_model = 4"))
+    n4 = ui.kept(st.slider, _("Positions"), key="pe_n4", default=4, min_value=1, max_value=12, url="n4")
+    st.dataframe(ui.shared_figure(vz.lecture_table, ui.shared(positional.sinusoidal, n4, 4)), width="stretch")
+    st.caption(_(vz.TEXT["lecture"]))
+    return n4
+
+
+def section_encoding():
+    """The whole PE matrix, chosen dimensions as curves, the wavelengths and the similarity of positions."""
+    st.header(_("The whole encoding"))
+    a, b = st.columns(2)
+    d_model = ui.kept(a.select_slider, "d_model", key="pe_d", default=64, options=D_MODELS, url="d")
+    length = ui.kept(b.slider, _("Positions"), key="pe_len", default=60, min_value=2, max_value=200, url="positions")
     positional.check_sizes(length, d_model)
-    pe = positional.sinusoidal(length, d_model)
-    ui.figure(vz.pe_heatmap(pe, title=f"PE: {length} positions × {d_model} dimensions"), "pe_heatmap",
-              "Each row is the vector added to the word at that position. Left columns oscillate fast (they "
-              "tell neighbours apart); right columns change slowly (they tell the beginning from the end). No "
-              "two rows are the same.", side=True)
-
-    st.subheader("Sines and cosines of chosen dimensions")
-    dims = ui.kept(st.multiselect, "Dimensions", key=f"pe_dims_{d_model}",
-                   default=[0, 1, min(6, d_model - 2), min(7, d_model - 1)], options=list(range(d_model)),
-                   max_selections=6)
-    if not dims:
-        st.info("Pick at least one dimension to draw.")
+    pe = ui.shared(positional.sinusoidal, length, d_model)
+    show("heatmap", vz.pe_heatmap, pe, title=_("PE: {n} positions × {d} dimensions").format(n=length, d=d_model))
+    st.subheader(_("Sines and cosines of chosen dimensions"))
+    dims = ui.kept(st.multiselect, _("Dimensions"), key=f"pe_dims_{d_model}", options=list(range(d_model)),
+                   default=[0, 1, min(6, d_model - 2), min(7, d_model - 1)], max_selections=6)
+    if dims:
+        show("curves", vz.pe_curves, d_model, sorted(set(dims)), length)
     else:
-        ui.figure(vz.pe_curves(d_model, sorted(set(dims)), length), "pe_curves",
-                  "A word at position pos reads one value (a dot) from each curve. Even dimensions are sines, "
-                  "odd ones cosines of the same frequency; higher pairs turn more slowly.", side=True)
-
-    st.subheader("Wavelengths: a geometric progression")
-    ratio = 10000 ** (2 / d_model)
-    ui.figure(vz.wavelength_figure(d_model), "pe_wavelengths",
-              f"Pair i turns with wavelength 2π·10000^(2i/d): each pair's is {ratio:.4g} times the previous one "
-              f"(a straight line on a log axis), from 2π up towards 10000·2π (the last pair reaches "
-              f"{positional.wavelengths(d_model)[-1]:,.0f}).", side=True)
-
-    st.subheader("How similar are two positions?")
-    sim = positional.similarity(pe)
+        st.info(_("Pick at least one dimension to draw."))
+    st.subheader(_("Wavelengths: a geometric progression"))
+    ui.figure(ui.shared_figure(vz.wavelength_figure, d_model), "pe_wavelengths", _(vz.EXPLAIN["wavelengths"]).format(
+        ratio=positional.wavelength_ratio(d_model), last=positional.wavelengths(d_model)[-1]), side=True)
+    st.subheader(_("How similar are two positions?"))
+    sim = ui.shared(positional.similarity, pe)
     c1, c2 = st.columns(2)
     with c1:
-        ui.figure(vz.similarity_figure(sim, title="PE(p) · PE(q)"), "pe_similarity",
-                  "Largest on the diagonal (a position with itself, = d/2) and the same along every parallel: "
-                  "the dot product depends only on the distance |p - q|.")
+        show("similarity", vz.similarity_figure, sim, title="PE(p) · PE(q)", side=False)
     with c2:
-        ui.figure(vz.similarity_profile(sim, title="PE(0) · PE(k)"), "pe_profile",
-                  "Nearby positions look alike; far ones less so. Attention can use this to find neighbours.")
+        show("profile", vz.similarity_profile, sim, title="PE(0) · PE(k)", side=False)
+    return pe
 
-# ------------------------------------------------------------------ relative positions
-st.header("PE(pos + k) is a linear function of PE(pos)")
-c1, c2, c3 = st.columns(3)
-d_small = ui.kept(c1.select_slider, "d_model here", key="pe_d_shift", default=8, options=[2, 4, 8, 16, 32])
-k = ui.kept(c2.slider, "Offset k", key="pe_k", default=3, min_value=0, max_value=50)
-pos = ui.kept(c3.slider, "Position pos", key="pe_pos", default=5, min_value=0, max_value=100)
-with ui.guard("the shift"):
-    M = positional.shift_matrix(k, d_small)
-    table = positional.sinusoidal(pos + k + 1, d_small)
-    err = float(abs(table[pos + k] - M @ table[pos]).max())
-    ui.figure(vz.shift_figure(M, table[pos], table[pos + k], pos, k), "pe_shift",
-              f"M rotates each (sin, cos) pair by the angle k·ωᵢ. It depends on k only: change pos and M stays "
-              f"the same, yet M·PE(pos) = PE(pos + k) (largest difference here {err:.1e}). So a layer can learn "
-              "to attend 'k words back' with one fixed linear map.", side=True)
 
-# ------------------------------------------------------------------ embedding + PE
-st.header("What the model reads: embedding + position")
-sentence = ui.kept(st.text_input, "A sentence", key="pe_sentence", default="the cat drinks the milk")
-c1, c2 = st.columns(2)
-d_in = ui.kept(c1.select_slider, "d_model for this sentence", key="pe_d_in", default=32, options=[8, 16, 32, 64])
-scale = ui.kept(c2.checkbox, "Multiply embeddings by √d_model (as the paper does)", key="pe_scale", default=False)
-with ui.guard("the sentence"):
-    x = positional.model_input(sentence, d_in, scale=scale)
-    ui.figure(vz.input_sum_figure(x.embeddings, x.pe, x.total, x.tokens), "pe_input",
-              "A repeated word (e.g. 'the') has the same embedding at both places; only the positional encoding "
-              "makes its two input rows differ. Embeddings here are fixed random vectors standing in for learnt "
-              "ones.")
+def section_shift():
+    """PE(pos + k) = M · PE(pos) with one M for every pos."""
+    st.header(_("PE(pos + k) is a linear function of PE(pos)"))
+    c1, c2, c3 = st.columns(3)
+    d = ui.kept(c1.select_slider, _("d_model here"), key="pe_d_shift", default=8, options=[2, 4, 8, 16, 32],
+                url="d_shift")
+    k = ui.kept(c2.slider, _("Offset k"), key="pe_k", default=3, min_value=0, max_value=50, url="k")
+    pos = ui.kept(c3.slider, _("Position pos"), key="pe_pos", default=5, min_value=0, max_value=100, url="pos")
+    with ui.guard(_("the shift")):
+        check = ui.shared(positional.shift_check, k, pos, d)
+        ui.figure(ui.shared_figure(vz.shift_figure, check.matrix, check.pe_from, check.pe_to, pos, k), "pe_shift",
+                  _(vz.EXPLAIN["shift"]).format(err=check.error), side=True)
+        return check
+
+
+def section_sentence():
+    """A sentence's word embeddings plus their positional encodings: what the first layer reads."""
+    st.header(_("What the model reads: embedding + position"))
+    sentence = ui.kept(st.text_input, _("A sentence"), key="pe_sentence", default="the cat drinks the milk",
+                       url="sentence")
+    c1, c2 = st.columns(2)
+    d = ui.kept(c1.select_slider, _("d_model for this sentence"), key="pe_d_in", default=32, options=[8, 16, 32, 64],
+                url="d_in")
+    scale = ui.kept(c2.checkbox, _("Multiply embeddings by √d_model (as the paper does)"), key="pe_scale",
+                    default=False, url="scale")
+    with ui.guard(_("the sentence")):
+        x = ui.shared(positional.model_input, sentence, d, scale=scale)
+        show("input", vz.input_sum_figure, x.embeddings, x.pe, x.total, x.tokens, side=False)
+        return x
+
+
+def main():
+    ui.setup()
+    ui.header(_("Positional encoding"), _(vz.INTRO))
+    st.latex(vz.FORMULA)
+    with ui.guard(_("the d_model = 4 table")):
+        section_lecture()
+    with ui.guard(_("the encoding")):
+        section_encoding()
+    section_shift()
+    section_sentence()
+
+
+main()

@@ -52,3 +52,38 @@ def test_bad_sentence_gives_a_message_and_keeps_other_inputs(at, sentence, messa
 def test_empty_dimension_selection_asks_for_one(at):
     at.multiselect(key="pe_dims_64").set_value([]).run()
     assert not at.exception and any("at least one dimension" in i.value for i in at.info)
+
+
+def _opened(**params):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.pagetools import PAGES
+
+    app = AppTest.from_file(str(PAGES / "positional_encoding.py"), default_timeout=60)
+    for k, v in params.items():
+        app.query_params[k] = v
+    return app.run()
+
+
+def test_a_link_opens_the_same_view_and_the_url_follows():
+    import json
+
+    at = _opened(d="16", positions="30", k="7", pos="2", sentence="I am a robot", scale="1")
+    assert not at.exception and not at.warning and not errors(at)
+    assert at.select_slider(key="pe_d").value == 16 and at.slider(key="pe_len").value == 30
+    assert at.slider(key="pe_k").value == 7 and at.slider(key="pe_pos").value == 2
+    assert at.text_input(key="pe_sentence").value == "I am a robot" and at.checkbox(key="pe_scale").value is True
+    z = figure_array(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["z"])
+    np.testing.assert_allclose(z, positional.sinusoidal(30, 16), atol=1e-12)
+    at.select_slider(key="pe_d").set_value(128).run()
+    at.slider(key="pe_k").set_value(11).run()
+    assert at.query_params["d"] == "128" and at.query_params["k"] == "11"
+
+
+def test_bad_link_values_give_a_message_and_the_defaults():
+    at = _opened(d="33", positions="5000", k="-4", sentence="", scale="perhaps")
+    assert not at.exception
+    assert len(at.warning) == 4 and all("link" in w.value for w in at.warning)
+    assert at.select_slider(key="pe_d").value == 64 and at.slider(key="pe_len").value == 60
+    assert at.slider(key="pe_k").value == 3 and at.checkbox(key="pe_scale").value is False
+    assert any("at least one word" in e for e in errors(at))  # an empty sentence is a sentence the page explains

@@ -8,12 +8,43 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tlviz.i18n import _
+from tlviz.i18n import N_, _
 from tlviz.viz.core import HEAD_COLORS, _labels, _layout, line_curves, matrix_heatmap
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
+
+
+#: The lesson's texts (translated where shown: ``_(INTRO)``), kept with the figures they explain.
+INTRO = N_("Attention looks at all words at once, so by itself it cannot tell *the cat chased the dog* from *the "
+           "dog chased the cat*. The Transformer therefore **adds** to every word embedding a vector that depends "
+           "only on the word's position: fixed sines and cosines of different wavelengths.")
+FORMULA = (r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d_{model}}}\right) \qquad "
+           r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d_{model}}}\right)")
+TEXT = {
+    "lecture": N_("With d_model = 4 there are two sin/cos pairs: i = 0 turns with wavelength 2π, i = 1 with "
+                  "10000^(2/4) = 100 times longer, so its values barely move over a few positions."),
+}
+EXPLAIN = {
+    "heatmap": N_("Each row is the vector added to the word at that position. Left columns oscillate fast (they "
+                  "tell neighbours apart); right columns change slowly (they tell the beginning from the end). No "
+                  "two rows are the same."),
+    "curves": N_("A word at position pos reads one value (a dot) from each curve. Even dimensions are sines, odd "
+                 "ones cosines of the same frequency; higher pairs turn more slowly."),
+    "wavelengths": N_("Pair i turns with wavelength 2π·10000^(2i/d): each pair's is {ratio:.4g} times the previous "
+                      "one (a straight line on a log axis), from 2π up towards 10000·2π (the last pair reaches "
+                      "{last:,.0f})."),
+    "similarity": N_("Largest on the diagonal (a position with itself, = d/2) and the same along every parallel: "
+                     "the dot product depends only on the distance |p - q|."),
+    "profile": N_("Nearby positions look alike; far ones less so. Attention can use this to find neighbours."),
+    "shift": N_("M rotates each (sin, cos) pair by the angle k·ωᵢ. It depends on k only: change pos and M stays the "
+                "same, yet M·PE(pos) = PE(pos + k) (largest difference here {err:.1e}). So a layer can learn to "
+                "attend 'k words back' with one fixed linear map."),
+    "input": N_("A repeated word (e.g. 'the') has the same embedding at both places; only the positional encoding "
+                "makes its two input rows differ. Embeddings here are fixed random vectors standing in for learnt "
+                "ones."),
+}
 
 
 def lecture_table(pe) -> pd.DataFrame:
