@@ -3,73 +3,75 @@
 import streamlit as st
 
 from tlviz import masks, ui
+from tlviz.i18n import _
 from tlviz.viz import masks as vz
 
-ui.setup()
-ui.header("Attention masks",
-          "Sentences in a batch have different lengths, so the short ones are **padded** to the longest; and a "
-          "decoder that is learning to write word t must not **peek** at words t+1, t+2… A mask says which "
-          "scores may count: the others are set to **−∞** before the softmax, which turns them into exact zeros.")
+KINDS = {"encoder": vz.ENCODER, "decoder": vz.DECODER}
 
-text = ui.kept(st.text_area, "Sentences of a batch (one per line)", key="mk_text",
-               default="the cat drinks milk\nyou are welcome\nhello", height=110)
-ENCODER, DECODER = "Encoder self-attention (padding mask)", "Decoder self-attention (padding + look-ahead)"
-with ui.guard("the sentences"):
-    grid, lengths = masks.pad_batch(masks.split_sentences(text))
-    L = len(grid[0])
-    ui.figure(vz.token_grid(grid, lengths, title=f"The padded batch: {len(grid)} sentences × {L} positions"),
-              "mk_grid", "Every sentence is padded with [PAD] to the longest one so the batch is one "
-                         "rectangular tensor. The model must ignore the grey cells.", side=True)
 
-    pad = masks.padding_mask(lengths, L).numpy()  # (B, L)
-    look = masks.causal_mask(L).numpy()  # (L, L)
+def show(name: str, builder, *args, side: bool = True, **kwargs):
+    """A figure built once for the whole class (per language), with its explanation and CSV export."""
+    ui.figure(ui.shared_figure(builder, *args, **kwargs), f"mk_{name}", _(vz.EXPLAIN[name]), side=side)
+
+
+def section_batch(text: str):
+    """The padded batch and its two masks, padding (per sentence) and look-ahead (per position)."""
+    batch = ui.shared(masks.lesson, text, True)
+    B, L = len(batch.grid), len(batch.grid[0])
+    show("grid", vz.token_grid, batch.grid, batch.lengths,
+         title=_("The padded batch: {b} sentences × {n} positions").format(b=B, n=L))
+    positions = [str(j) for j in range(L)]
     c1, c2 = st.columns(2)
     with c1:
-        ui.figure(vz.bool_matrix(pad, x_labels=[str(j) for j in range(L)],
-                                 y_labels=[f"sentence {b + 1}" for b in range(len(grid))], title="Padding mask",
-                                 x_title="position", y_title=""), "mk_padding",
-                  "True (✓) for a real token, False (✗) for padding: one row per sentence.")
+        show("padding", vz.bool_matrix, batch.padding, x_labels=positions, y_labels=vz.sentence_labels(B),
+             title=_("Padding mask"), x_title=_("position"), y_title="", side=False)
     with c2:
-        ui.figure(vz.bool_matrix(look, x_labels=[str(j) for j in range(L)], y_labels=[str(j) for j in range(L)],
-                                 title="Look-ahead (causal) mask"), "mk_causal",
-                  "Query i may attend to keys 0…i only: the lower triangle with the diagonal.")
+        show("causal", vz.bool_matrix, batch.look_ahead, x_labels=positions, y_labels=positions,
+             title=_("Look-ahead (causal) mask"), side=False)
+    return batch
 
-    st.subheader("One sentence's attention")
+
+def section_sentence(text: str, batch):
+    """One sentence's mask, scores before and after masking, its weights (or the leak) and the leak over all."""
+    st.subheader(_("One sentence's attention"))
     c1, c2 = st.columns([1, 2])
-    which = ui.kept(c1.selectbox, "Sentence", key="mk_which", default=1 if len(grid) > 1 else 0,
-                    options=list(range(len(grid))), format_func=lambda b: f"{b + 1}: {' '.join(grid[b][:lengths[b]])}")
-    which = min(int(which), len(grid) - 1)
-    kind = ui.kept(c2.radio, "Which attention", key="mk_kind", default=DECODER, options=[ENCODER, DECODER])
-    forget = ui.kept(st.toggle, "Forget the mask", key="mk_forget", default=False,
-                     help="Softmax the raw scores, as if the mask had been left out, and see what leaks.")
-
-    mask = masks.attention_mask(lengths, L, causal=kind == DECODER)  # (B, L, L)
-    result = masks.apply(masks.demo_scores(grid), mask, lengths)
-    tokens = grid[which]
-    blocked = ~result.mask[which]
-    ui.figure(vz.bool_matrix(result.mask[which], tokens, tokens,
-                             title="Combined mask (padding AND look-ahead)" if kind == DECODER else "Padding mask as "
-                             "a key mask"), "mk_combined",
-              "A cell is allowed only when every mask allows it. Padding columns are blocked for every query; the "
-              "[PAD] rows still compute something, but the loss ignores those outputs.", side=True)
+    options = list(range(len(batch.grid)))
+    ui.clamp_kept("mk_which", options=options)
+    which = ui.kept(c1.selectbox, _("Sentence"), key="mk_which", default=min(1, options[-1]), options=options,
+                    url="sentence", format_func=lambda b: f"{b + 1}: {' '.join(batch.grid[b][:batch.lengths[b]])}")
+    kind = ui.kept(c2.radio, _("Which attention"), key="mk_kind", default="decoder", options=list(KINDS),
+                   url="attention", format_func=lambda k: _(KINDS[k]))
+    forget = ui.kept(st.toggle, _("Forget the mask"), key="mk_forget", default=False, url="forget",
+                     help=_("Softmax the raw scores, as if the mask had been left out, and see what leaks."))
+    lesson = ui.shared(masks.lesson, text, kind == "decoder")
+    result, tokens = lesson.attention, lesson.grid[which]
+    blocked = result.blocked(which)
+    show("combined", vz.bool_matrix, result.mask[which], tokens, tokens, title=_(vz.COMBINED_TITLE[kind]))
     c1, c2 = st.columns(2)
     with c1:
-        ui.figure(vz.scores_matrix(result.scores[which], tokens, title="Scores Q·Kᵀ/√d before masking"),
-                  "mk_scores", "Every query scores every key, padding and future words included.")
+        show("scores", vz.scores_matrix, result.scores[which], tokens, title=_("Scores Q·Kᵀ/√d before masking"),
+             side=False)
     with c2:
-        ui.figure(vz.scores_matrix(result.scores[which], tokens, masked=blocked,
-                                   title="Scores after masking (−∞ in grey)"), "mk_scores_masked",
-                  "Masked cells become −∞, and e^(−∞) = 0: they will get no weight at all.")
+        show("scores_masked", vz.scores_matrix, result.scores[which], tokens, masked=blocked,
+             title=_("Scores after masking (−∞ in grey)"), side=False)
     if forget:
-        ui.figure(vz.weights_matrix(result.weights_unmasked[which], tokens, leak=blocked,
-                                    title="Softmax WITHOUT the mask: the leak (red boxes)"), "mk_weights",
-                  "Red boxes: attention that should be zero. Real words attend to padding (noise that changes "
-                  "with batch size), and the decoder reads the future words it is supposed to predict.", side=True)
+        show("leak", vz.weights_matrix, result.weights_unmasked[which], tokens, leak=blocked,
+             title=_("Softmax WITHOUT the mask: the leak (red boxes)"))
     else:
-        ui.figure(vz.weights_matrix(result.weights[which], tokens, masked=blocked,
-                                    title="Softmax of the masked scores"), "mk_weights",
-                  "Masked cells are exactly 0 and every row still sums to 1 over the allowed keys.", side=True)
-    keep = ("padding", "future") if kind == DECODER else ("padding",)
-    ui.figure(vz.leak_bars({k: result.leak(True)[k] for k in keep}, {k: result.leak(False)[k] for k in keep},
-                           title="Where real words' attention goes (all sentences)"), "mk_leak",
-              "Mean share of each real word's attention spent where it must not go: 0% with the mask.", side=True)
+        show("weights", vz.weights_matrix, result.weights[which], tokens, masked=blocked,
+             title=_("Softmax of the masked scores"))
+    show("leak_bars", vz.leak_bars, result.leak(True, lesson.kinds), result.leak(False, lesson.kinds),
+         title=_("Where real words' attention goes (all sentences)"))
+    return lesson
+
+
+def main():
+    ui.setup()
+    ui.header(_("Attention masks"), _(vz.INTRO))
+    text = ui.kept(st.text_area, _("Sentences of a batch (one per line)"), key="mk_text", url="text",
+                   default="the cat drinks milk\nyou are welcome\nhello", height=110)
+    with ui.guard(_("the sentences")):
+        section_sentence(text, section_batch(text))
+
+
+main()

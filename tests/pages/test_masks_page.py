@@ -47,7 +47,7 @@ def test_forget_the_mask_shows_the_leak(at):
 
 
 def test_encoder_mode_only_masks_padding(at):
-    at.radio(key="mk_kind").set_value("Encoder self-attention (padding mask)").run()
+    at.radio(key="mk_kind").set_value("encoder").run()
     w = _weights(_fig(at, "Softmax of the masked"))
     assert np.isnan(w[:, 3]).all() and not np.isnan(w[:, :3]).any()
 
@@ -70,3 +70,39 @@ def test_fewer_sentences_than_the_chosen_one(at):
     at.selectbox(key="mk_which").set_value(2).run()
     at.text_area(key="mk_text").input("just one sentence").run()
     assert not at.exception and not errors(at)
+
+
+def _opened(**params):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.pagetools import PAGES
+
+    app = AppTest.from_file(str(PAGES / "masks.py"), default_timeout=60)
+    for k, v in params.items():
+        app.query_params[k] = v
+    return app.run()
+
+
+def test_a_link_opens_the_same_view_and_the_url_follows():
+    at = _opened(text="a b c d e\nf g", sentence="1", attention="encoder", forget="1")
+    assert not at.exception and not at.warning and not errors(at)
+    assert at.text_area(key="mk_text").value == "a b c d e\nf g" and at.selectbox(key="mk_which").value == 1
+    assert at.radio(key="mk_kind").value == "encoder" and at.toggle(key="mk_forget").value is True
+    w = _weights(_fig(at, "WITHOUT the mask"))  # sentence 2 "f g [PAD] [PAD] [PAD]", mask forgotten
+    assert w.shape == (5, 5) and (w[:, 2:] > 0).all()
+    at.radio(key="mk_kind").set_value("decoder").run()
+    at.text_area(key="mk_text").input("one two\nthree").run()
+    assert at.query_params["attention"] == "decoder" and at.query_params["text"] == "one two\nthree"
+
+
+def test_bad_link_values_give_a_message_and_the_defaults():
+    at = _opened(sentence="7", attention="bidirectional", forget="maybe")
+    assert not at.exception and not errors(at)
+    assert len(at.warning) == 3 and all("link" in w.value for w in at.warning)
+    assert at.selectbox(key="mk_which").value == 1 and at.radio(key="mk_kind").value == "decoder"
+    assert at.toggle(key="mk_forget").value is False
+
+
+def test_a_link_with_bad_sentences_explains_them():
+    at = _opened(text="\n".join(["a b"] * 9))
+    assert not at.exception and any("at most" in e for e in errors(at))

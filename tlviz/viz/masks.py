@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tlviz.i18n import _
+from tlviz.i18n import N_, _
 from tlviz.viz.core import HEAD_COLORS, MASK_COLOR, _labels, _layout, attention_heatmap, matrix_heatmap
 
 if TYPE_CHECKING:
@@ -16,6 +16,28 @@ if TYPE_CHECKING:
 
 ALLOWED_COLOR = "#9ecae1"
 LEAK_COLOR = "#d62728"
+
+#: The lesson's texts (translated where shown: ``_(INTRO)``), kept with the figures they explain.
+INTRO = N_("Sentences in a batch have different lengths, so the short ones are **padded** to the longest; and a "
+           "decoder that is learning to write word t must not **peek** at words t+1, t+2… A mask says which scores "
+           "may count: the others are set to **−∞** before the softmax, which turns them into exact zeros.")
+ENCODER = N_("Encoder self-attention (padding mask)")
+DECODER = N_("Decoder self-attention (padding + look-ahead)")
+COMBINED_TITLE = {"encoder": N_("Padding mask as a key mask"), "decoder": N_("Combined mask (padding AND look-ahead)")}
+EXPLAIN = {
+    "grid": N_("Every sentence is padded with [PAD] to the longest one so the batch is one rectangular tensor. The "
+               "model must ignore the grey cells."),
+    "padding": N_("True (✓) for a real token, False (✗) for padding: one row per sentence."),
+    "causal": N_("Query i may attend to keys 0…i only: the lower triangle with the diagonal."),
+    "combined": N_("A cell is allowed only when every mask allows it. Padding columns are blocked for every query; "
+                   "the [PAD] rows still compute something, but the loss ignores those outputs."),
+    "scores": N_("Every query scores every key, padding and future words included."),
+    "scores_masked": N_("Masked cells become −∞, and e^(−∞) = 0: they will get no weight at all."),
+    "leak": N_("Red boxes: attention that should be zero. Real words attend to padding (noise that changes with "
+               "batch size), and the decoder reads the future words it is supposed to predict."),
+    "weights": N_("Masked cells are exactly 0 and every row still sums to 1 over the allowed keys."),
+    "leak_bars": N_("Mean share of each real word's attention spent where it must not go: 0% with the mask."),
+}
 
 
 def top_title(fig: go.Figure, title: str | None) -> go.Figure:
