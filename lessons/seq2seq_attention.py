@@ -7,9 +7,6 @@ from tlviz.data import dates
 from tlviz.i18n import _
 from tlviz.viz import seq2seq as vz
 
-TEMPERATURES = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
-
-
 def show(name: str, builder, *args, side: bool = False, place=None, **kwargs):
     """A figure built once for the whole class (per language), with its explanation and CSV export."""
     with place or st.container():
@@ -24,39 +21,32 @@ def section_inputs():
     d = ui.kept(size[1].number_input, _("size d"), key="s2s_d", default=3, min_value=1, max_value=6, url="d")
     size[2].button(_("↺ Back to the lecture's numbers"), on_click=ui.reset_kept, args=(
         "s2s_n", "s2s_d", "s2s_T", "s2s_method", *(f"s2s_cell_{r}_{c}" for r in range(-1, n) for c in range(d))))
-    names, defaults, cells = [_("decoder s")] + vz.state_labels(n), attention.lecture_cells(n, d), []
-    for r, name in enumerate(names):
-        row = st.columns([1.2] + [1] * d + [max(0.1, 7 - d)])
-        row[0].markdown(f"**{name}**")
-        cells.append([ui.kept(row[1 + c].text_input, f"{name} [{c + 1}]", key=f"s2s_cell_{r - 1}_{c}",
-                              default=defaults[r][c], label_visibility="collapsed", parse=attention.number_text,
-                              url=f"s{c + 1}" if r == 0 else None) for c in range(d)])  # the decoder state: in links
+    names = [_("decoder s")] + vz.state_labels(n)  # the decoder state (row 0) is in links too
+    cells = ui.cell_grid(names, attention.lecture_cells(n, d), "s2s_cell", url_row=0, parse=attention.number_text,
+                         first=-1)
     left, right = st.columns(2)
     method = ui.kept(left.radio, _("Score function"), key="s2s_method", default="dot", url="method",
                      options=attention.SCORE_METHODS, horizontal=True, format_func=lambda m: m.replace("_", " "),
                      help=_("The lecture uses the plain dot product."))
     temperature = ui.kept(right.select_slider, _("Softmax temperature T"), key="s2s_T", default=1.0, url="T",
-                          options=TEMPERATURES, help=_(vz.TEXT["temperature_help"]))
+                          options=vz.TEMPERATURES, help=_(vz.TEXT["temperature_help"]))
     st.latex(attention.SCORE_FORMULAS[method] + attention.STEP_FORMULA)
     return names, cells, method, temperature
 
 
-def score_params(method: str, d: int) -> dict:
-    """The general score's W (typed) or the additive score's seeded W1, W2, v (none for the dot products)."""
+def section_worked(names, cells, method, temperature):
+    """The general score's W (typed) or the additive score's seeded parameters, then scores, weights, weighted
+    states and the context vector of the typed numbers."""
+    d, params = len(cells[0]), {}
     if method == "general":
         text = ui.kept(st.columns([2, 3])[0].text_area, _(vz.TEXT["W"]).format(d=d), key=f"s2s_W_{d}",
                        default=attention.identity_text(d), height=70 + 22 * d)
-        return {"W": attention.parse_matrix(text, (d, d), "W")}
-    seed = ui.kept(st.columns([1, 3])[0].number_input, _(vz.TEXT["seed"]), key="s2s_seed", default=0, min_value=0,
-                   max_value=999) if method == "additive" else 0
-    params = attention.score_params(method, d, seed=int(seed))
-    st.caption(" · ".join(f"{k} = {v.tolist()}" for k, v in params.items()))
-    return params
-
-
-def section_worked(names, cells, method, temperature):
-    """Scores, weights, weighted states and the context vector of the typed numbers."""
-    params = score_params(method, len(cells[0]))
+        params = {"W": attention.parse_matrix(text, (d, d), "W")}
+    elif method == "additive":
+        seed = ui.kept(st.columns([1, 3])[0].number_input, _(vz.TEXT["seed"]), key="s2s_seed", default=0,
+                       min_value=0, max_value=999)
+        params = attention.score_params(method, d, seed=int(seed))
+        st.caption(" · ".join(f"{k} = {v.tolist()}" for k, v in params.items()))
     s, H = attention.parse_cells(cells[:1], names[:1])[0], attention.parse_cells(cells[1:], names[1:])
     ex = ui.shared(attention.worked_example, s, H, softmax_temperature=temperature, method=method, **params)
     left, right = st.columns([3, 2])
@@ -78,8 +68,7 @@ def section_model():
     which = ui.kept(st.radio, _("Model"), key="s2s_which", default="shipped", horizontal=True,
                     options=["shipped"] + (["mine"] if mine else []), format_func=names.get)
     model, history = mine if (which == "mine" and mine) else (seq2seq.load(), None)
-    st.caption(model.meta.note if history is None else _("Your model: {steps} steps, loss {loss:.3f}.").format(
-        steps=history.steps[-1], loss=history.losses[-1]))
+    st.caption(vz.model_note(model.meta, history))
     return model
 
 
@@ -111,20 +100,15 @@ def section_retrain():
     st.caption(_(vz.RETRAIN_INTRO))
     c1, c2, c3 = st.columns(3)
     method = ui.kept(c1.selectbox, _("Score function"), key="s2s_r_method", default="dot", options=seq2seq.SCORES)
-    steps = ui.kept(c2.select_slider, _("Training steps"), key="s2s_r_steps", default=300,
-                    options=[100, 200, 300, 400, 600])
+    steps = ui.kept(c2.select_slider, _("Training steps"), key="s2s_r_steps", default=300, options=vz.RETRAIN_STEPS)
     if c3.button(_("▶ Retrain"), type="primary"):
         with ui.guard(_("retraining")), ui.heavy("retraining the date model"):
             callback, _seen = ui.training_feedback(vz.loss_curve, title=_("Training…"))
-            model = seq2seq.build(seq2seq.Seq2SeqConfig.quick(attention=method))
-            history = seq2seq.train(model, steps=steps, batch=64, eval_every=max(25, steps // 6), eval_size=300,
-                                    callback=callback)
-            st.session_state["s2s_retrained"] = (model, history)
+            st.session_state["s2s_retrained"] = seq2seq.retrain(method, steps, callback=callback)
             st.rerun()  # so the model choice above offers the new model
     if mine := st.session_state.get("s2s_retrained"):
-        h = mine[1]
-        st.caption(_(vz.TEXT["retrained"]).format(s=h.seconds, loss=h.losses[-1], em=h.last("exact_match") or 0.0))
-        show("loss", vz.loss_curve, h)
+        st.caption(vz.model_note(None, mine[1], final=True))
+        show("loss", vz.loss_curve, mine[1])
 
 
 def main():

@@ -392,6 +392,16 @@ def train(model: Seq2Seq, steps: int = 3000, batch: int = 128, lr: float = 3e-3,
     return history
 
 
+def retrain(attention: str = "dot", steps: int = 300, callback: training.Callback | None = None,
+            should_stop: training.ShouldStop | None = None) -> tuple[Seq2Seq, training.History]:
+    """The lesson's live retraining: a fresh :meth:`Seq2SeqConfig.quick` model trained from scratch (batch 64, six
+    evaluations on 300 held-out dates). Returns the trained model and its run's History."""
+    model = build(Seq2SeqConfig.quick(attention=attention))
+    history = train(model, steps=steps, batch=64, eval_every=max(25, steps // 6), eval_size=300, callback=callback,
+                    should_stop=should_stop)
+    return model, history
+
+
 def copy_for_training(model) -> Seq2Seq:
     """A private, trainable copy of a (possibly shared, frozen) model."""
     clone = copy.deepcopy(model)

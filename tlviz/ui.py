@@ -112,6 +112,22 @@ def kept(widget: Callable[..., Any], label: str, key: str, default: Any = None, 
     return value
 
 
+def cell_grid(row_names: Sequence[str], defaults: Sequence[Sequence[str]], key: str, url_row: int | None = None,
+              parse: Callable[[str], Any] | None = None, first: int = 0) -> list[list[str]]:
+    """A table of kept text cells, one row per name (``defaults`` rows x columns); cell ``(r, c)`` has the key
+    ``f"{key}_{first + r}_{c}"``. Row ``url_row``'s cells also live in the URL as ``s1``, ``s2``... (checked by
+    ``parse``). Returns the typed texts; parsing them is the engine's work."""
+    rows = []
+    for r, name in enumerate(row_names):
+        d = len(defaults[r])
+        cols = st.columns([1.2] + [1] * d + [max(0.1, 7 - d)])
+        cols[0].markdown(f"**{name}**")
+        rows.append([kept(cols[1 + c].text_input, f"{name} [{c + 1}]", key=f"{key}_{first + r}_{c}",
+                          default=defaults[r][c], label_visibility="collapsed", parse=parse,
+                          url=f"s{c + 1}" if r == url_row else None) for c in range(d)])
+    return rows
+
+
 def set_kept(key: str, value: Any) -> None:
     """Give a kept widget a new value (a preset button, a teacher's push): it shows the next time the widget is
     drawn, in this run if it was not drawn yet, else after ``st.rerun()``."""

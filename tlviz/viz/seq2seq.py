@@ -30,6 +30,9 @@ DATE_HINT = N_("It learnt years {first}–{last} in formats such as {formats}…
                "try 12/25/1999 (a US date it never saw) or march 3 1850.")
 RETRAIN_INTRO = N_("A smaller model of the same kind, trained from scratch on this machine (about half a minute). "
                    "Watch the loss fall; then pick “my retrained model” above and compare its alignments.")
+#: The softmax temperatures offered, and the live retraining's step counts.
+TEMPERATURES = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+RETRAIN_STEPS = [100, 200, 300, 400, 600]
 TEXT = {
     "temperature_help": N_("weights = softmax(scores / T): small T is near-hard attention, large T spreads it out."),
     "context_exact": N_("Exactly {c}. The decoder reads this vector, together with its own state, to write the next "
@@ -54,6 +57,16 @@ EXPLAIN = {
     "context": N_("The weighted sum of encoder states at this step: what the decoder read from the source."),
     "loss": N_("Cross-entropy of the next character under teacher forcing, and exact match on held-out dates."),
 }
+
+
+def model_note(meta, history=None, final: bool = False) -> str:
+    """The line under a model: a checkpoint's own note (``meta``), or a retrained run's numbers (its History)."""
+    if history is None:
+        return meta.note if meta is not None else ""
+    if final:
+        return _(TEXT["retrained"]).format(s=history.seconds, loss=history.losses[-1],
+                                           em=history.last("exact_match") or 0.0)
+    return _("Your model: {steps} steps, loss {loss:.3f}.").format(steps=history.steps[-1], loss=history.losses[-1])
 
 
 def fmt_number(v: float) -> str:
