@@ -7,6 +7,7 @@ from tlviz.data import dates
 from tlviz.i18n import _
 from tlviz.viz import seq2seq as vz
 
+
 def show(name: str, builder, *args, side: bool = False, place=None, **kwargs):
     """A figure built once for the whole class (per language), with its explanation and CSV export."""
     with place or st.container():
@@ -21,9 +22,8 @@ def section_inputs():
     d = ui.kept(size[1].number_input, _("size d"), key="s2s_d", default=3, min_value=1, max_value=6, url="d")
     size[2].button(_("↺ Back to the lecture's numbers"), on_click=ui.reset_kept, args=(
         "s2s_n", "s2s_d", "s2s_T", "s2s_method", *(f"s2s_cell_{r}_{c}" for r in range(-1, n) for c in range(d))))
-    names = [_("decoder s")] + vz.state_labels(n)  # the decoder state (row 0) is in links too
-    cells = ui.cell_grid(names, attention.lecture_cells(n, d), "s2s_cell", url_row=0, parse=attention.number_text,
-                         first=-1)
+    names = [_("decoder s")] + vz.state_labels(n)  # the decoder state (row 0) is in links too: s1, s2...
+    cells = ui.cell_grid(names, attention.lecture_cells(n, d), "s2s_cell", 0, attention.number_text, first=-1)
     left, right = st.columns(2)
     method = ui.kept(left.radio, _("Score function"), key="s2s_method", default="dot", url="method",
                      options=attention.SCORE_METHODS, horizontal=True, format_func=lambda m: m.replace("_", " "),
@@ -76,7 +76,7 @@ def section_translate(model):
     """A date through the model: its alignment, then one decoding step's attention, next token and context."""
     text = ui.kept(st.text_input, _("A date"), key="s2s_date", default="5 August 1975", url="date",
                    parse=seq2seq.valid_source, help=" · ".join(dates.FORMAT_EXAMPLES))
-    st.caption(_(vz.DATE_HINT).format(first=dates.FIRST_YEAR, last=dates.LAST_YEAR, formats=dates.FORMAT_EXAMPLES[:4]))
+    st.caption(vz.date_hint())
     with ui.guard(_("translating")):
         trace = ui.shared(seq2seq.translate, model, text)
         st.markdown(f"### `{dates.check_source(text)}` → `{trace.text}`")

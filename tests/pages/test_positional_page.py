@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from tests.pages.pagetools import errors, figure_array, run_page
-
 from tlviz import positional
 
 

@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tlviz.i18n import N_, _
-from tlviz.viz.core import ATTENTION_SCALE, HEAD_COLORS, _labels, _layout, attention_heatmap, bar_topk, \
-    line_curves, matrix_heatmap
+from tlviz.viz.core import (
+    ATTENTION_SCALE,
+    HEAD_COLORS,
+    _labels,
+    _layout,
+    attention_heatmap,
+    bar_topk,
+    line_curves,
+    matrix_heatmap,
+)
 from tlviz.viz.masks import top_title
 
 if TYPE_CHECKING:
@@ -26,8 +34,8 @@ INTRO = N_("While writing each output word, the decoder **looks back** at every 
 MODEL_INTRO = N_("A GRU encoder reads a date written the way people write it, one character at a time; an attention "
                  "decoder writes it as `yyyy-mm-dd`. Nobody told it which characters matter: the alignments below "
                  "were learnt from examples alone.")
-DATE_HINT = N_("It learnt years {first}–{last} in formats such as {formats}… Outside them it fails, as every model does: "
-               "try 12/25/1999 (a US date it never saw) or march 3 1850.")
+DATE_HINT = N_("It learnt years {first}–{last} in formats such as {formats}… Outside them it fails, as every "
+               "model does: try 12/25/1999 (a US date it never saw) or march 3 1850.")
 RETRAIN_INTRO = N_("A smaller model of the same kind, trained from scratch on this machine (about half a minute). "
                    "Watch the loss fall; then pick “my retrained model” above and compare its alignments.")
 #: The softmax temperatures offered, and the live retraining's step counts.
@@ -57,6 +65,14 @@ EXPLAIN = {
     "context": N_("The weighted sum of encoder states at this step: what the decoder read from the source."),
     "loss": N_("Cross-entropy of the next character under teacher forcing, and exact match on held-out dates."),
 }
+
+
+def date_hint() -> str:
+    """What the date model learnt and where it fails (in the interface language)."""
+    from tlviz.data import dates
+
+    return _(DATE_HINT).format(first=dates.FIRST_YEAR, last=dates.LAST_YEAR,
+                               formats=", ".join(dates.FORMAT_EXAMPLES[:4]))
 
 
 def model_note(meta, history=None, final: bool = False) -> str:
