@@ -106,3 +106,17 @@ def test_bad_link_values_give_a_message_and_the_defaults():
 def test_a_link_with_bad_sentences_explains_them():
     at = _opened(text="\n".join(["a b"] * 9))
     assert not at.exception and any("at most" in e for e in errors(at))
+
+
+def test_the_shared_result_is_never_changed_by_the_page(at):
+    from tlviz import masks, ui
+
+    at.toggle(key="mk_forget").set_value(True).run()
+    at.radio(key="mk_kind").set_value("encoder").run()
+    text = at.text_area(key="mk_text").value
+    for causal in (True, False):
+        shared, fresh = ui.shared(masks.lesson, text, causal), masks.lesson(text, causal)
+        assert shared.grid == fresh.grid and shared.lengths == fresh.lengths
+        for name in ("scores", "mask", "masked_scores", "weights", "weights_unmasked"):
+            np.testing.assert_array_equal(getattr(shared.attention, name), getattr(fresh.attention, name))
+    assert ui.SHARED.stats()["hits"] > 0
