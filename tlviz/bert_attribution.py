@@ -1,0 +1,75 @@
+"""Which input words drove a masked-LM prediction: captum's layer integrated gradients on the embeddings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tlviz import bert_text, mlm
+from tlviz.errors import InputError
+from tlviz.i18n import _
+
+
+@dataclass
+class Attribution:
+    """Layer integrated gradients on the embeddings for one predicted token at one [MASK].
+
+    ``scores`` (T,): each input token's attribution (summed over the embedding width, then divided by the sum of
+    absolute values so the bars are comparable between sentences); ``delta``: captum's convergence error, the
+    completeness gap |sum of raw attributions - (p(input) - p(baseline))| in probability units.
+    """
+
+    tokens: list[str]
+    scores: Any  # (T,)
+    target: str
+    probability: float
+    position: int
+    delta: float
+    steps: int
+
+
+def attribute(bm, text: str, mask_index: int = 0, target: str | None = None, steps: int = 24) -> Attribution:
+    """Which input tokens pushed the model towards ``target`` (default: its top prediction) at the
+    ``mask_index``-th [MASK]: captum's LayerIntegratedGradients on the embedding layer, from a baseline where
+    every ordinary token is [PAD] ([CLS], [SEP] and [MASK] kept)."""
+    import numpy as np
+    import torch
+    from captum.attr import LayerIntegratedGradients
+
+    from tlviz import runtime
+
+    mlm.need_mlm(bm)
+    enc = bert_text.encode(bm, text)
+    ids = enc["input_ids"]  # (1, T)
+    tok = bm.tokenizer
+    positions = mlm.mask_ids(bm, ids[0])
+    if not positions:
+        raise InputError(_("Attribution explains a prediction: put a [MASK] in the sentence first."))
+    if not 0 <= mask_index < len(positions):
+        raise InputError(_("There are only {n} [MASK]s in the sentence.").format(n=len(positions)))
+    pos = positions[mask_index]
+    probs = torch.softmax(mlm.mlm_logits(bm, enc)[pos], -1)  # (V,)
+    if target is None:
+        target_id = int(probs.argmax())
+    else:
+        target_id = tok.convert_tokens_to_ids(target)
+        if target_id is None or target_id == tok.unk_token_id:
+            raise InputError(_("'{word}' is not a word piece of this model's vocabulary.").format(word=target))
+    keep = torch.tensor([int(i) in set(tok.all_special_ids) for i in ids[0]])  # (T,)
+    baseline = torch.where(keep, ids[0], torch.full_like(ids[0], tok.pad_token_id))[None]  # (1, T)
+    extra = {k: v for k, v in bert_text.model_inputs(bm, enc).items() if k != "input_ids"}
+
+    def forward(input_ids):
+        n = input_ids.shape[0]
+        kwargs = {k: v.expand(n, -1) for k, v in extra.items()}
+        logits = bm.model(input_ids=input_ids, **kwargs).logits[:, pos]  # (n, V)
+        return torch.softmax(logits.float(), -1)[:, target_id]  # (n,)
+
+    lig = LayerIntegratedGradients(forward, bm.model.get_input_embeddings())
+    with runtime.exclusive("integrated gradients"):
+        attr, delta = lig.attribute(ids, baselines=baseline, n_steps=int(steps), internal_batch_size=int(steps),
+                                    return_convergence_delta=True)
+    scores = attr[0].sum(-1).detach().float().numpy()  # (T, E) -> (T,)
+    norm = np.abs(scores).sum() or 1.0
+    return Attribution(bert_text.tokens(bm, ids[0]), scores / norm, bert_text.tokens(bm, [target_id])[0],
+                       float(probs[target_id]), pos, float(delta.abs().sum()), int(steps))
