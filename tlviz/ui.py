@@ -325,16 +325,21 @@ def load_model(family: str, name: str) -> Any:
 OTHER = "Other: a Hugging Face id, timm name or local folder…"
 
 
-def model_picker(family: str, key: str, label: str = "Model", help_text: str | None = None) -> str:
-    """Pick a model of ``family`` from the catalogue (offline ones first) or type any hub id / local folder."""
+def model_picker(family: str, key: str, label: str = "Model", help_text: str | None = None,
+                 default: str | None = None, url: str | None = None) -> str:
+    """Pick a model of ``family`` from the catalogue (offline ones first) or type any hub id / local folder.
+
+    ``default``: the catalogue name to start from (else the first offline default); ``url="name"`` keeps the
+    choice in the URL (and a typed id or folder as ``name_id``)."""
     cards = models.catalog(family)
     cards.sort(key=lambda c: (not c.default, not c.offline))
     names = [c.name for c in cards] + [OTHER]
     marks = {c.name: ("" if c.offline else "  (needs internet or prefetch)") for c in cards}
-    choice = kept(st.selectbox, label, key=key, default=names[0], options=names,
-                  format_func=lambda n: n + marks.get(n, ""), help=help_text)
+    choice = kept(st.selectbox, label, key=key, default=default if default in names else names[0], options=names,
+                  url=url, format_func=lambda n: n + marks.get(n, ""), help=help_text)
     if choice == OTHER:
         typed = kept(st.text_input, "Model id or folder", key=f"{key}_other", default="",
+                     url=f"{url}_id" if url else None,
                      placeholder="e.g. bert-base-uncased, resnet18, /path/to/folder")
         return typed.strip()
     card = next((c for c in cards if c.name == choice), None)
