@@ -1,10 +1,15 @@
 """tlviz: the app's entry point (page config and navigation only; every page lives in lessons/)."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from tlviz.lessons import GROUPS, available_lessons
 
-st.set_page_config(page_title="tlviz: attention and transfer learning", page_icon=":material/lightbulb:", layout="wide")
+# A local SVG (sent inline as a data: URL): a :material/...: or emoji page icon makes the browser fetch the favicon
+# from fonts.gstatic.com or a CDN, which fails in an offline room and leaks a request where there is internet.
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
+st.set_page_config(page_title="tlviz: attention and transfer learning", page_icon=str(FAVICON), layout="wide")
 
 navigation = {"": [st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)]}
 for group in GROUPS:
