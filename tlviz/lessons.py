@@ -24,7 +24,7 @@ class Lesson:
         return (ROOT / self.page).is_file()
 
 
-GROUPS = ("Attention", "Transformers", "Pretrained models", "Transfer learning")
+GROUPS = ("Attention", "Transformers", "Pretrained models", "Transfer learning", "Reference")
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("Attention", "lessons/seq2seq_attention.py", "Seq2seq attention", ":material/center_focus_strong:",
@@ -43,6 +43,8 @@ LESSONS: tuple[Lesson, ...] = (
            "An image is worth 16x16 words: patches, position embeddings, attention over the image, rollout."),
     Lesson("Transfer learning", "lessons/transfer_lab.py", "Transfer-learning lab", ":material/science:",
            "Freeze layers, retrain live and measure the three benefits: higher start, slope and asymptote."),
+    Lesson("Reference", "lessons/glossary.py", "Glossary", ":material/translate:",
+           "The lecture's terms in Greek and English: symbols, one-line definitions and the lesson of each."),
 )
 
 
