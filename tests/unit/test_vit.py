@@ -213,13 +213,9 @@ def test_transformers_vit_from_local_folder(tmp_path):
     assert vit.position_similarity(handle).shape == (4, 4, 4, 4)
 
 
-def test_timm_folder_and_unknown_names(tmp_path):
-    import timm
-
-    m = timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=32, patch_size=8, embed_dim=16,
-                          depth=2, num_heads=2, num_classes=3)
-    timm.models.save_for_hf(m, tmp_path, safe_serialization=True)
-    handle = vit.load(str(tmp_path))
+def test_timm_folder_and_unknown_names(tiny_timm_vit_folder):
+    handle = vit.load(str(tiny_timm_vit_folder))
+    assert isinstance(handle, vit.ViTHandle) and vit.ViTModel is vit.ViTHandle  # the old name stays an alias
     assert handle.library == "timm" and handle.grid == (4, 4) and handle.num_prefix == 1
     assert vit.attentions(handle, _photo()).weights.shape == (2, 2, 17, 17)
     with pytest.raises(InputError):
@@ -289,3 +285,80 @@ def test_small_models_run_on_one_thread_and_restore_the_count(tiny, monkeypatch)
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_image_sources_and_the_lesson_bundle(tiny):
+    import io
+
+    buf = io.BytesIO()
+    _photo(40, 30, seed=3).save(buf, "PNG")
+    data = buf.getvalue()
+    assert vit.check_image(data) == (40, 30)
+    res = vit.lesson(tiny, data)
+    direct = vit.analyse(tiny, _photo(40, 30, seed=3))  # the same pixels, never through bytes
+    np.testing.assert_array_equal(res.trace.weights, direct.trace.weights)
+    assert res.image_size == (40, 30) and res.top == direct.top
+    assert res.trace.query_index(1, 2) == 1 + 1 * 4 + 2
+    assert res.patches.channels == 3
+    for bad, message in ((b"", "empty"), (b"not an image", "not an image")):
+        with pytest.raises(InputError, match=message):
+            vit.check_image(bad)
+    with pytest.raises(InputError, match="No sample image"):
+        vit.lesson(tiny, "no such sample")
+
+
+def test_true_class_only_for_silhouettes_on_grey_models(tiny):
+    assert vit.true_class(tiny, "cat (test #3)") is None  # an RGB model: no ground truth offered
+    grey = vit._handle("g", tiny.model, tiny.labels, library="timm", source="test", input_size=16, patch_size=4,
+                       num_prefix=1, mean=(0.5,) * 3, std=(0.5,) * 3, crop_pct=1.0, grey=True)
+    assert vit.true_class(grey, "cat (test #3)") == "cat"
+    assert vit.true_class(grey, b"bytes of an upload") is None and vit.true_class(grey, "photo: chelsea") is None
+
+
+def test_cnn_explanation_uses_the_cnns_view_and_rejects_unknown_methods(tiny):
+    import timm
+
+    from tlviz import attribution, models
+
+    torch.manual_seed(0)
+    cnn = models.ImageModel(name="tiny cnn", model=models.freeze(timm.create_model("resnet18", pretrained=False,
+                                                                                  num_classes=3)),
+                            labels=["ant, emmet", "bee", "cat"], input_size=32, crop_pct=1.0)
+    image = _photo(50, 40, seed=4)
+    exp = vit.explain_with_cnn(cnn, _png_source(image), "grad_cam")
+    heat, target = attribution.explain(cnn, image, "grad_cam")
+    np.testing.assert_allclose(exp.heat, heat, atol=1e-6)
+    assert exp.label == cnn.labels[target] and exp.pixels.shape == (32, 32, 3)
+    with pytest.raises(InputError, match="Unknown attribution"):
+        vit.explain_with_cnn(cnn, _png_source(image), "saliency")
+
+
+def _png_source(image) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_lesson_figures_show_the_chosen_layer_head_and_patch(tiny):
+    from tlviz.viz import vit_lesson as vl
+
+    res = vit.analyse(tiny, _photo(seed=5))
+    tr = res.trace
+
+    def heat(fig):
+        return np.asarray(next(t for t in fig.data if t.type == "heatmap").z, dtype=float)
+
+    np.testing.assert_allclose(heat(vl.figure(res, "cls", 2, 1)), tr.weights[1, 0, 0, 1:].reshape(tr.grid), atol=1e-6)
+    np.testing.assert_allclose(heat(vl.figure(res, "cls", 1, 0)), tr.weights[0, :, 0, 1:].mean(0).reshape(tr.grid),
+                               atol=1e-6)  # head 0: the mean of the heads
+    q = 1 + 3 * tr.grid[1] + 2  # patch (3, 2) as the query
+    np.testing.assert_allclose(heat(vl.figure(res, "patch", 2, 2, 3, 2)), tr.weights[1, 1, q, 1:].reshape(tr.grid),
+                               atol=1e-6)
+    bars = vl.figure(res, "top5", "c1").data[0]
+    assert list(bars.y) == [lab for lab, _ in res.top] and np.allclose(bars.x, [p for _, p in res.top])
+    assert vl.head_name(0) == "mean of heads" and vl.head_name(2) == "head 2"
+    assert "4x4 = 16 patches" in vl.caption(res, "x") and "(40x30 px)" in vl.caption(res, "x")
+    assert set(vl.EXPLAIN) >= {"grid", "sequence", "flat", "tokens", "pos", "heads", "cls", "rollout", "patch"}
+    assert vl.table(res, "heads").shape == (tr.num_layers * tr.num_heads * 16, 5)

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tlviz.viz.core import INFERNO_SCALE, _layout, inferno, matrix_heatmap  # noqa: F401  (re-exported)
+from tlviz.i18n import _
+from tlviz.viz.core import INFERNO_SCALE, _layout, inferno, matrix_heatmap
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 
 def _resize(img: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
     from PIL import Image
@@ -67,7 +72,7 @@ def mosaic(tiles, gap: int = 4, fill: int = 255) -> np.ndarray:
 
 
 def _image_figure(img: np.ndarray, title: str | None, height: int | None, x_ticks=None, y_ticks=None,
-                  x_title: str = "", y_title: str = ""):
+                  x_title: str = "", y_title: str = "") -> go.Figure:
     """A composed picture as one layout image, with optional category-like ticks at given pixel positions."""
     import plotly.graph_objects as go
 
@@ -81,8 +86,8 @@ def _image_figure(img: np.ndarray, title: str | None, height: int | None, x_tick
 
 
 def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title: str | None = None,
-                   query: tuple[int, int] | None = None, overlay_title: str = "attention", opacity: float = 0.6,
-                   height: int | None = 420, dim: float = 0.45):
+                   query: tuple[int, int] | None = None, overlay_title: str | None = None, opacity: float = 0.6,
+                   height: int | None = 420, dim: float = 0.45) -> go.Figure:
     """An RGB image (H, W, 3) with an optional (rows, cols) map over it, the patch grid and an outlined patch.
 
     An image with heat laid over it (the Inferno overlay of :mod:`tlviz.viz.core`); the picture travels as one PNG
@@ -92,6 +97,7 @@ def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title
     """
     import plotly.graph_objects as go
 
+    overlay_title = overlay_title or _("attention")
     img = np.asarray(pixels, dtype=np.uint8)
     h, w = img.shape[:2]
     if heat is not None and dim > 0:
@@ -100,7 +106,8 @@ def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title
     if heat is not None:
         ov = np.asarray(heat, dtype=float)
         rows, cols = ov.shape
-        cell = np.array([[f"patch ({r},{c})" for c in range(cols)] for r in range(rows)], dtype=object)
+        name = _("patch ({r},{c})")
+        cell = np.array([[name.format(r=r, c=c) for c in range(cols)] for r in range(rows)], dtype=object)
         fig.add_trace(go.Heatmap(z=ov, x0=w / cols / 2, dx=w / cols, y0=h / rows / 2, dy=h / rows,
                                  colorscale=INFERNO_SCALE, opacity=opacity, customdata=cell,
                                  colorbar=dict(title=overlay_title, thickness=12),
@@ -119,12 +126,12 @@ def overlay_figure(pixels, heat=None, grid: tuple[int, int] | None = None, title
 
 
 def patch_grid(pixels, grid: tuple[int, int], title: str | None = None, highlight: tuple[int, int] | None = None,
-               height: int | None = 420):
+               height: int | None = 420) -> go.Figure:
     """The image with the patch grid drawn over it; ``highlight`` (row, col) outlines one patch."""
     return overlay_figure(pixels, None, grid, title, query=highlight, height=height)
 
 
-def _outline(fig, pixels, grid, cell, color: str = "#00e5ff"):
+def _outline(fig: go.Figure, pixels, grid, cell, color: str = "#00e5ff") -> None:
     h, w = np.asarray(pixels).shape[:2]
     r, c = cell
     ph, pw = h / grid[0], w / grid[1]
@@ -133,7 +140,7 @@ def _outline(fig, pixels, grid, cell, color: str = "#00e5ff"):
 
 
 def patch_sequence(patch_pixels, count: int | None = None, title: str | None = None, tile: int = 48,
-                   per_row: int = 14, height: int | None = None):
+                   per_row: int = 14, height: int | None = None) -> go.Figure:
     """Patches (P, p, p, 3) laid out one after another in reading order: the image as a sequence of tokens.
     Shows the first ``count`` (default: all, up to 64)."""
     pix = np.asarray(patch_pixels, dtype=np.uint8)
@@ -147,44 +154,46 @@ def patch_sequence(patch_pixels, count: int | None = None, title: str | None = N
     step = tile + 6
     x_ticks = ([c * step + tile / 2 for c in range(per_row)], [str(c + 1) for c in range(per_row)])
     y_ticks = ([r * step + tile / 2 for r in range(rows)], [f"{r * per_row + 1}…" for r in range(rows)])
-    more = f" (first {n} of {len(pix)})" if n < len(pix) else ""
-    return _image_figure(img, (title or "The image as a sequence of patches") + more,
-                         height or max(160, 70 * rows + 90), x_ticks, y_ticks, x_title="position in the sequence")
+    more = _(" (first {n} of {total})").format(n=n, total=len(pix)) if n < len(pix) else ""
+    return _image_figure(img, (title or _("The image as a sequence of patches")) + more,
+                         height or max(160, 70 * rows + 90), x_ticks, y_ticks, x_title=_("position in the sequence"))
 
 
-def flattened_patches(flat, count: int = 16, max_values: int = 96, title: str | None = None):
+def flattened_patches(flat, count: int = 16, max_values: int = 96, title: str | None = None) -> go.Figure:
     """The first ``count`` patches as rows of their flattened, normalised pixel values (channel, row, column)."""
     full = np.asarray(flat, dtype=float)
     f = full[:count, :max_values]
-    x_title = "pixel value index" + (f" (first {f.shape[1]} of {full.shape[1]})" if full.shape[1] > f.shape[1] else "")
+    x_title = _("pixel value index") + (_(" (first {n} of {total})").format(n=f.shape[1], total=full.shape[1])
+                                        if full.shape[1] > f.shape[1] else "")
     fig = matrix_heatmap(f, x_labels=[str(i) for i in range(f.shape[1])],
-                         y_labels=[f"patch {i + 1}" for i in range(f.shape[0])],
-                         title=title or f"Flattened patches ({f.shape[0]} of {len(full)})", x_title=x_title,
-                         show_values=False, value_name="pixel", height=max(260, 22 * f.shape[0] + 110))
+                         y_labels=[_("patch {n}").format(n=i + 1) for i in range(f.shape[0])],
+                         title=title or _("Flattened patches ({n} of {total})").format(n=f.shape[0], total=len(full)),
+                         x_title=x_title, show_values=False, value_name=_("pixel"),
+                         height=max(260, 22 * f.shape[0] + 110))
     return _no_gaps(fig, f.shape[1])
 
 
-def patch_tokens(embedded, count: int = 16, max_dims: int = 96, title: str | None = None):
+def patch_tokens(embedded, count: int = 16, max_dims: int = 96, title: str | None = None) -> go.Figure:
     """The first ``count`` patch tokens after the linear projection: (patches, embedding dimensions)."""
     full = np.asarray(embedded, dtype=float)
     e = full[:count, :max_dims]
-    x_title = "embedding dimension" + (f" (first {e.shape[1]} of {full.shape[1]})" if full.shape[1] > e.shape[1]
-                                       else "")
+    x_title = _("embedding dimension") + (_(" (first {n} of {total})").format(n=e.shape[1], total=full.shape[1])
+                                          if full.shape[1] > e.shape[1] else "")
     fig = matrix_heatmap(e, x_labels=[str(i) for i in range(e.shape[1])],
-                         y_labels=[f"token {i + 1}" for i in range(e.shape[0])],
-                         title=title or "Patch tokens = patch × W + b", x_title=x_title, show_values=False,
-                         value_name="value", height=max(260, 22 * e.shape[0] + 110))
+                         y_labels=[_("token {n}").format(n=i + 1) for i in range(e.shape[0])],
+                         title=title or _("Patch tokens = patch × W + b"), x_title=x_title, show_values=False,
+                         value_name=_("value"), height=max(260, 22 * e.shape[0] + 110))
     return _no_gaps(fig, e.shape[1])
 
 
-def _no_gaps(fig, columns: int):
+def _no_gaps(fig: go.Figure, columns: int) -> go.Figure:
     """Cell gaps of one pixel swallow a heatmap of many narrow columns: drop them beyond 32 columns."""
     if columns > 32:
         fig.update_traces(xgap=0, selector=dict(type="heatmap"))
     return fig
 
 
-def position_similarity_grid(sim, title: str | None = None, height: int | None = None):
+def position_similarity_grid(sim, title: str | None = None, height: int | None = None) -> go.Figure:
     """Cosine similarity of position embeddings (rows, cols, rows, cols) as a grid of small maps: the tile at
     (r, c) shows how similar patch (r, c)'s position embedding is to every other patch's (the ViT paper's
     figure 7)."""
@@ -206,42 +215,42 @@ def position_similarity_grid(sim, title: str | None = None, height: int | None =
             who[y0:y0 + rows, x0:x0 + cols, 2] = np.arange(rows)[:, None]
             who[y0:y0 + rows, x0:x0 + cols, 3] = np.arange(cols)[None, :]
     fig = go.Figure(go.Heatmap(z=big.astype(np.float32), zmin=-1, zmax=1, zmid=0, colorscale="RdBu", customdata=who,
-                               hovertemplate="patch (%{customdata[0]},%{customdata[1]}) vs "
-                                             "(%{customdata[2]},%{customdata[3]})<br>cosine %{z:.2f}<extra></extra>",
-                               colorbar=dict(title="cosine", thickness=12)))
+                               hovertemplate=_("patch (%{customdata[0]},%{customdata[1]}) vs "
+                                               "(%{customdata[2]},%{customdata[3]})<br>cosine %{z:.2f}")
+                               + "<extra></extra>", colorbar=dict(title=_("cosine"), thickness=12)))
     step = rows + gap
     fig.update_yaxes(autorange="reversed", tickvals=[r * step + rows / 2 - 0.5 for r in range(rows)],
-                     ticktext=[str(r) for r in range(rows)], title="patch row", scaleanchor="x", showgrid=False)
+                     ticktext=[str(r) for r in range(rows)], title=_("patch row"), scaleanchor="x", showgrid=False)
     step = cols + gap
     fig.update_xaxes(tickvals=[c * step + cols / 2 - 0.5 for c in range(cols)], ticktext=[str(c) for c in range(cols)],
-                     title="patch column", showgrid=False)
-    return _layout(fig, title or "Position-embedding similarity", height or 640)
+                     title=_("patch column"), showgrid=False)
+    return _layout(fig, title or _("Position-embedding similarity"), height or 640)
 
 
 def head_mosaic(cls_maps, pixels, title: str | None = None, tile: int | None = None, opacity: float = 0.65,
-                max_layers: int = 12, max_heads: int = 12):
+                max_layers: int = 12, max_heads: int = 12) -> go.Figure:
     """The class token's attention (layers, heads, rows, cols) over the image, one thumbnail per layer and head,
     each scaled to its own maximum."""
     maps = np.asarray(cls_maps, dtype=float)[:max_layers, :max_heads]
     L, H = maps.shape[:2]
     tile = tile or (84 if H <= 6 else 64)
-    tiles = np.stack([np.stack([blend(pixels, maps[l, h], opacity, tile) for h in range(H)]) for l in range(L)])
+    tiles = np.stack([np.stack([blend(pixels, maps[i, h], opacity, tile) for h in range(H)]) for i in range(L)])
     img = mosaic(tiles, gap=4)
     step = tile + 4
-    x_ticks = ([h * step + tile / 2 for h in range(H)], [f"head {h + 1}" for h in range(H)])
-    y_ticks = ([l * step + tile / 2 for l in range(L)], [f"layer {l + 1}" for l in range(L)])
-    return _image_figure(img, title or "[CLS] attention to each patch, per layer and head", max(300, L * 70 + 120),
-                         x_ticks, y_ticks)
+    x_ticks = ([h * step + tile / 2 for h in range(H)], [_("head {n}").format(n=h + 1) for h in range(H)])
+    y_ticks = ([i * step + tile / 2 for i in range(L)], [_("layer {n}").format(n=i + 1) for i in range(L)])
+    return _image_figure(img, title or _("[CLS] attention to each patch, per layer and head"),
+                         max(300, L * 70 + 120), x_ticks, y_ticks)
 
 
 def attention_overlay(pixels, heat, grid: tuple[int, int], title: str | None = None, query: tuple[int, int] |
-                      None = None, overlay_title: str = "attention", height: int | None = 420):
+                      None = None, overlay_title: str | None = None, height: int | None = 420) -> go.Figure:
     """One (rows, cols) attention map over the image with the patch grid; ``query`` outlines the attending patch."""
     return overlay_figure(pixels, heat, grid, title, query=query, overlay_title=overlay_title, height=height)
 
 
 def attribution_overlay(pixels, heat, title: str | None = None, cells: int = 56, height: int | None = 420,
-                        overlay_title: str = "attribution"):
+                        overlay_title: str | None = None) -> go.Figure:
     """A full-resolution attribution map (H, W) in [0, 1] over the image, pooled to ``cells`` x ``cells`` (enough
     for the eye, and light for the browser)."""
     h = np.asarray(heat, dtype=float)
@@ -249,11 +258,7 @@ def attribution_overlay(pixels, heat, title: str | None = None, cells: int = 56,
     ys = np.linspace(0, h.shape[0], n + 1).astype(int)
     xs = np.linspace(0, h.shape[1], n + 1).astype(int)
     pooled = np.array([[h[ys[i]:ys[i + 1], xs[j]:xs[j + 1]].mean() for j in range(n)] for i in range(n)])
-    return overlay_figure(pixels, pooled, None, title, overlay_title=overlay_title, height=height)
-
-
-def layer_labels(n: int) -> Sequence[str]:
-    return [f"layer {i + 1}" for i in range(n)]
+    return overlay_figure(pixels, pooled, None, title, overlay_title=overlay_title or _("attribution"), height=height)
 
 
 def display_pixels(pixels, min_size: int = 224) -> np.ndarray:
@@ -281,5 +286,5 @@ def cls_maps_table(cls_maps):
     m = np.asarray(cls_maps, dtype=float)
     L, H, rows, cols = m.shape
     idx = np.indices(m.shape).reshape(4, -1)  # (4, L*H*rows*cols)
-    return pd.DataFrame({"layer": idx[0] + 1, "head": idx[1] + 1, "patch_row": idx[2], "patch_col": idx[3],
-                         "weight": m.reshape(-1)})
+    return pd.DataFrame({_("layer"): idx[0] + 1, _("head"): idx[1] + 1, _("patch_row"): idx[2],
+                         _("patch_col"): idx[3], _("weight"): m.reshape(-1)})
