@@ -25,3 +25,14 @@ def test_notebook_example_runs():
 def test_readme_starts_with_the_two_commands():
     head = (ROOT / "README.md").read_text().split("##")[0]
     assert "make run" in head and "make test" in head
+
+
+def test_every_make_target_the_readme_names_exists():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
+    named = set(re.findall(r"(?:`|^)(?:[A-Z_]+=\S+ )*make ([a-z][a-z-]*)", readme, re.M))
+    assert {"run", "test", "lint", "class", "dev", "messages"} <= named
+    assert named <= targets, named - targets
+    headings = re.findall(r"^## (.+)$", readme, re.M)
+    assert headings[:3] == ["Lint and CI", "Serving a class", "Languages"]
