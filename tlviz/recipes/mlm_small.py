@@ -35,6 +35,9 @@ from tlviz.checkpoints import CHECKPOINT_DIR
 OUT = CHECKPOINT_DIR / "mlm_small"
 RECIPE = "tlviz.recipes.mlm_small"
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+#: Every SAMPLE_EVERY-th held-out sentence is shipped beside the checkpoint (SAMPLE_FILE, one per line), so the
+#: tests re-measure its accuracy offline, without fetching the corpus.
+SAMPLE_EVERY, SAMPLE_FILE = 9, "heldout_sample.txt"
 
 
 def build_tokenizer(texts: list[str], vocab_size: int = 8000):
@@ -137,6 +140,13 @@ def evaluate(model, tokenizer, sentences: list[str], seed: int = 1234, batch_siz
             total += int(sel.sum())
     return {"top1": hits1 / max(total, 1), "top5": hits5 / max(total, 1), "masked_positions": total,
             "sentences": len(sentences)}
+
+
+def write_heldout_sample(held: list[str], out: Path, every: int = SAMPLE_EVERY) -> Path:
+    """Every ``every``-th held-out sentence (297 of the 2,667), one per line, into ``out/SAMPLE_FILE``."""
+    path = Path(out) / SAMPLE_FILE
+    path.write_text("\n".join(held[::every]) + "\n", encoding="utf-8")
+    return path
 
 
 def save(model, tokenizer, out: Path, metrics: dict, train_info: dict) -> None:
@@ -269,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
             "train_sentences": len(train), "train_words": sum(len(s.split()) for s in train),
             "threads": args.threads, "batch_size": args.batch_size, "partial": False}
     save(model, tokenizer, args.out, metrics, info)
+    write_heldout_sample(held, args.out)
     print("FINAL", json.dumps({**metrics, **info}), flush=True)
 
 
