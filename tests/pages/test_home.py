@@ -36,3 +36,13 @@ def test_lessons_are_in_lecture_order_and_only_existing_pages_listed(tmp_path, m
     (tmp_path / "lessons").mkdir()
     (tmp_path / LESSONS[0].page).write_text("")
     assert lessons.available_lessons() == [LESSONS[0]]
+
+
+def test_home_in_greek_lists_every_lesson_and_model():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "el"
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("page_link")) == len(available_lessons())
+    assert len(at.table) == 1 and len(at.table[0].value) == len(models.catalog())
