@@ -66,9 +66,10 @@ def _pair(name: str, base_tm, data, strategy: str, k: int, epochs: int, lr: floa
     ours, ours_cpu = min(ours1, ours2), min(cpu1, cpu2)
     trainable = sum(p.numel() for p in tm_base.model.parameters() if p.requires_grad)
     return row(name, ours, "PyTorch-tutorial loop: whole network forward every batch and epoch", base,
-               f"val acc ours {hist.epochs[-1].val_acc:.1%} vs loop {base_acc:.1%}; {epochs} epochs, "
+               f"val acc ours {hist.last('val_acc'):.1%} vs loop {base_acc:.1%}; {epochs} epochs, "
                f"{len(data.y_train)} train / {len(data.y_val)} val at {data.input_size}px; {trainable:,} trainable "
-               f"params; cache {hist.cache_seconds:.1f} s of the total; ours {ours1:.1f} s / {ours2:.1f} s wall; CPU "
+               f"params; cache {hist.info['cache_seconds']:.1f} s of the total; ours {ours1:.1f} s / {ours2:.1f} s "
+               "wall; CPU "
                f"seconds {base_cpu:.1f} vs {ours_cpu:.1f} = {base_cpu / max(1e-9, ours_cpu):.1f}x")
 
 
@@ -90,23 +91,18 @@ def run(quick: bool = False) -> list[dict]:
                    T.TrainConfig(epochs=epochs, patience=None))
     fe_s = time.perf_counter() - t0
     rows = [row("lab default: feature-extraction run, Train -> finished curve", fe_s, notes=(
-        f"{epochs} epochs, final val acc {hist.epochs[-1].val_acc:.1%}; data prep + backbone load before it "
+        f"{epochs} epochs, final val acc {hist.last('val_acc'):.1%}; data prep + backbone load before it "
         f"{setup_s:.1f} s (once per process); goal < 10 s on 2 cores"))]
     first = {}
     t0 = time.perf_counter()
     tm = T.build(num_classes=10, labels=ds.classes, input_size=size)
 
-    class _Stop(Exception):
-        pass
+    def on_step(event):
+        if event.evaluated and not first:
+            first["s"], first["acc"] = time.perf_counter() - t0, event.metrics["val_acc"]
 
-    def on_epoch(rec, hist):
-        first["s"], first["acc"] = time.perf_counter() - t0, rec.val_acc
-        raise _Stop
-
-    try:
-        T.train(tm, data, T.plan_for("full", len(tm.stages)), T.TrainConfig(epochs=epochs), on_epoch=on_epoch)
-    except _Stop:
-        pass
+    T.train(tm, data, T.plan_for("full", len(tm.stages)), T.TrainConfig(epochs=epochs), callback=on_step,
+            should_stop=lambda: bool(first))
     rows.append(row("lab default: full fine-tuning, Train -> first point", first["s"], notes=(
         f"epoch 1 val acc {first['acc']:.1%}; goal < 30 s on 2 cores")))
     rows += [_pair("feature extraction (frozen backbone, new head)", base_tm, data, "feature_extraction", 0,

@@ -44,8 +44,10 @@ def test_engine_modules_are_split_by_idea(path):
 
 
 def test_only_ui_imports_streamlit():
+    """The interface layer (``tlviz/ui.py`` and the lesson-specific ``tlviz/ui_*.py``) is the only part of the
+    engine that knows Streamlit."""
     for path in ENGINE:
-        if path.name == "ui.py":
+        if path.name == "ui.py" or path.name.startswith("ui_"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -207,3 +207,21 @@ class TrainingQueue:
         with self._lock:
             return {"waiting": len(self._queue), "running": len(self._running), "finished": len(self._finished),
                     "threads": len(self._threads)}
+
+
+_QUEUES: dict[str, TrainingQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def class_queue(name: str = "transfer-lab", workers: int | None = None, keep_finished: int = 16) -> TrainingQueue:
+    """The server's one queue called ``name``, shared by every session (created on first use). ``workers``
+    defaults to ``TLVIZ_TRAIN_WORKERS`` or 2: two runs interleave step by step through the fair heavy-work lock;
+    more would only slice the same cores thinner. ``keep_finished`` bounds the finished runs kept for replay
+    (each holds its trained network)."""
+    import os
+
+    with _QUEUES_LOCK:
+        if name not in _QUEUES:
+            n = workers or int(os.environ.get("TLVIZ_TRAIN_WORKERS", "0") or 0) or 2
+            _QUEUES[name] = TrainingQueue(workers=n, keep_finished=keep_finished)
+        return _QUEUES[name]

@@ -120,10 +120,8 @@ def configure_torch(threads: int | None = None) -> int:
     n = threads or int(os.environ.get("TLVIZ_THREADS", "0") or 0) or (os.cpu_count() or 1)
     torch.set_num_threads(n)
     if not _configured:
-        try:
+        with contextlib.suppress(RuntimeError):  # only allowed before the first parallel op; harmless when late
             torch.set_num_interop_threads(1)
-        except RuntimeError:  # only allowed before the first parallel op; harmless when late
-            pass
         _configured = True
     return n
 
@@ -198,3 +196,25 @@ def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None =
         _holder["label"], _holder["since"] = None, None
         _state.depth = 0
         HEAVY.release()
+
+
+@contextlib.contextmanager
+def own_rng(state: list):
+    """Run the block on a run's own torch random stream ``state[0]`` (dropout, initialisation), whatever other
+    runs drew in between: a run's numbers depend on its seed only, not on who trained beside it. Hold
+    :data:`HEAVY` around it (torch's generator is process-wide)."""
+    import torch
+
+    saved = torch.get_rng_state()
+    torch.set_rng_state(state[0])
+    try:
+        yield
+    finally:
+        state[0] = torch.get_rng_state()
+        torch.set_rng_state(saved)
+
+
+def seeded_rng(seed: int) -> list:
+    import torch
+
+    return [torch.Generator().manual_seed(int(seed)).get_state()]

@@ -1,10 +1,14 @@
-"""AppTest: the transfer-learning lab trains live, compares runs, keeps them through bad input and interruptions."""
+"""AppTest: the transfer-learning lab trains through the class's queue, compares runs, keeps them through bad
+input, stops and language switches, shares identical runs between students, and reads its state from the URL."""
 
+import time
 from pathlib import Path
 
+import torch
 from streamlit.testing.v1 import AppTest
 
-from tlviz import ui
+from tlviz import cnn, ui
+from tlviz import transfer as T
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "transfer_lab.py")
 
@@ -14,7 +18,24 @@ def _ok(at):
     assert not at.error, [e.value for e in at.error]
 
 
-def _train(at, epochs: int, strategy: str = "feature_extraction", prediction: str | None = None):
+def _open(**params) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _settle(at, timeout: float = 180) -> AppTest:
+    """Rerun the page (as its polling fragment does) until none of its runs waits or trains."""
+    deadline = time.monotonic() + timeout
+    while any(not r.over for r in at.session_state["tl_runs"]):
+        assert time.monotonic() < deadline, "the run never ended"
+        time.sleep(0.3)
+        at.run()
+    return at.run()
+
+
+def _train(at, epochs: int, strategy: str = "feature_extraction", prediction: str | None = None, wait=True):
     at.select_slider(key="tl_subset").set_value(10)  # 10 training + 20 validation images per class: fast
     at.slider(key="tl_epochs").set_value(epochs)
     at.radio(key="tl_strategy").set_value(strategy)
@@ -22,11 +43,12 @@ def _train(at, epochs: int, strategy: str = "feature_extraction", prediction: st
         at.radio(key="tl_predict").set_value(prediction)
     at.run()
     next(b for b in at.button if b.label.startswith("▶")).click()
-    return at.run()
+    at.run()
+    return _settle(at) if wait else at
 
 
-def test_lab_trains_compares_and_reveals():
-    at = AppTest.from_file(PAGE, default_timeout=240).run()
+def test_lab_trains_compares_and_reveals(tmp_path):
+    at = _open()
     _ok(at)
     titles = [c.value for c in at.subheader]
     assert titles[:3] == ["1 · Images", "2 · What to freeze", "3 · Predict, then train"]
@@ -34,19 +56,22 @@ def test_lab_trains_compares_and_reveals():
     _train(at, 2, prediction="higher")
     _ok(at)
     runs = at.session_state["tl_runs"]
-    assert len(runs) == 1 and runs[0].status == "finished" and len(runs[0].history.epochs) == 2
-    assert runs[0].history.cached and runs[0].trainable == ("classifier",)
+    assert len(runs) == 1 and runs[0].status == "finished" and len(T.epoch_rows(runs[0].history)) == 2
+    assert runs[0].history.info["cached"] and runs[0].trainable == ("classifier",)
     assert runs[0].results.confusion.sum() == 200  # 20 validation images x 10 classes
     _train(at, 1, strategy="scratch")
+    _train(at, 1, strategy="finetune_last")
     _ok(at)
     runs = at.session_state["tl_runs"]
-    assert [r.strategy for r in runs] == ["feature_extraction", "scratch"] and not runs[1].pretrained
-    assert runs[1].trainable_params == runs[1].total_params
+    assert [r.strategy for r in runs] == ["feature_extraction", "scratch", "finetune_last"]
+    assert not runs[1].spec.pretrained and runs[1].trainable_params == runs[1].total_params
     table = at.dataframe[1].value
-    assert list(table["run"]) == [r.name for r in runs]
+    assert list(table["run"]) == [r.name for r in runs] and list(table["status"]) == ["finished"] * 3
     assert any("You predicted" in i.value for i in at.info)
-    charts = at.get("plotly_chart")
-    assert len(charts) >= 5  # blocks, live, curves, three benefits, confusion, per-class
+    # Every selector follows the runs that exist: "inside one run" shows the latest, Grad-CAM's "after" a
+    # fine-tuned run (never the from-scratch one).
+    assert at.selectbox(key="tl_result_run_3").value == runs[2].name
+    assert at.selectbox(key="tl_cam_b_1").value == runs[2].name
     next(b for b in at.button if b.label.startswith("Show Grad-CAM")).click()
     at.run()
     _ok(at)
@@ -54,11 +79,47 @@ def test_lab_trains_compares_and_reveals():
     next(b for b in at.button if b.label.startswith("Prepare the trained model")).click()
     at.run()
     _ok(at)
-    assert at.session_state["tl_ckpt"][1][:8]  # safetensors bytes ready for the download button
+    run_id, blob = at.session_state["tl_ckpt"]
+    run = next(r for r in runs if r.id == run_id)
+    path = tmp_path / "downloaded.safetensors"
+    path.write_bytes(blob)
+    loaded = cnn.load(str(path))  # the downloaded file is a checkpoint the engine loads back, with the same outputs
+    x = run.model.normalise(run.data.x_val[:4])
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(x), run.model.model.eval()(x))
+    assert loaded.labels == list(run.data.classes)
+
+
+def test_two_students_asking_for_the_same_run_share_it_exactly():
+    a, b = _open(), _open()
+    _train(a, 2, wait=False)
+    _train(b, 2)
+    _settle(a)
+    ra, rb = a.session_state["tl_runs"][0], b.session_state["tl_runs"][0]
+    assert ra.status == rb.status == "finished"
+    assert ra.history.losses == rb.history.losses and T.epoch_rows(ra.history) == T.epoch_rows(rb.history)
+    assert ra.model is rb.model  # trained once for the class
+
+
+def test_stop_keeps_the_curve_so_far():
+    at = _open()
+    _train(at, 40, strategy="full", wait=False)
+    deadline = time.monotonic() + 120
+    while not T.epoch_rows(at.session_state["tl_runs"][0].history):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+        at.run()
+    at.button(key="tl_stop1").click()
+    _settle(at.run())
+    run = at.session_state["tl_runs"][0]
+    epochs = len(T.epoch_rows(run.history))
+    assert run.status == "user" and 1 <= epochs < 40 and run.results is not None
+    assert list(at.dataframe[1].value["status"]) == ["stopped"]
+    assert list(at.dataframe[1].value["epochs"]) == [epochs]
 
 
 def test_bad_backbone_keeps_earlier_runs():
-    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    at = _open()
     _train(at, 1)
     assert len(at.session_state["tl_runs"]) == 1
     at.selectbox(key="tl_backbone").set_value(ui.OTHER).run()
@@ -69,16 +130,28 @@ def test_bad_backbone_keeps_earlier_runs():
     assert "4 · Compare runs: start, slope, asymptote" in [c.value for c in at.subheader]
 
 
-def test_own_images_without_upload_and_an_interrupted_run():
-    at = AppTest.from_file(PAGE, default_timeout=240).run()
+def test_own_images_without_upload_keeps_the_runs():
+    at = _open()
     _train(at, 1)
-    run = at.session_state["tl_runs"][0]
-    run.status = "running"  # as if the stop button had rerun the page in the middle of training
-    run.results = None
-    at.radio(key="tl_source").set_value("Your own images").run()
+    at.radio(key="tl_source").set_value("own").run()
     assert not at.exception
     assert any("Upload images" in i.value for i in at.info)
-    train = next(b for b in at.button if b.label.startswith("▶"))
-    assert train.disabled
+    assert next(b for b in at.button if b.label.startswith("▶")).disabled
     kept = at.session_state["tl_runs"]
-    assert len(kept) == 1 and kept[0].status == "stopped" and kept[0].results is not None
+    assert len(kept) == 1 and kept[0].status == "finished" and kept[0].results is not None
+
+
+def test_a_link_opens_the_same_lab_and_bad_links_warn():
+    at = _open(strategy="finetune_last", k="2", epochs="3", per_class="10", lr="0.01", augment="1")
+    _ok(at)
+    assert not at.warning
+    assert at.radio(key="tl_strategy").value == "finetune_last" and at.slider(key="tl_k").value == 2
+    assert at.slider(key="tl_epochs").value == 3 and at.checkbox(key="tl_augment").value is True
+    blocks = at.query_params["blocks"].split(",")
+    assert blocks[-1] == "classifier" and len(blocks) == 3
+    at.radio(key="tl_strategy").set_value("full").run()
+    assert at.query_params["strategy"] == "full"
+    bad = _open(strategy="magic", epochs="400", blocks="nonsense")
+    assert not bad.exception and not bad.error
+    assert len(bad.warning) == 3 and all("link" in w.value for w in bad.warning)
+    assert bad.radio(key="tl_strategy").value == "feature_extraction" and bad.slider(key="tl_epochs").value == 20

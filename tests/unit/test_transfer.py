@@ -11,6 +11,7 @@ import torch
 from tlviz import transfer as T
 from tlviz.data.images import ImageDataset
 from tlviz.errors import InputError
+from tlviz.training import StepEvent
 
 
 def tiny_model(arch: str = "test_efficientnet", classes: int = 3, seed: int = 0) -> T.TransferModel:
@@ -34,12 +35,24 @@ def tiny_data(n_per_class: int = 8, classes: int = 3, size: int = 32, seed: int 
     return T.prepare(ds, size, train_per_class=None, val_per_class=None, val_fraction=0.25, seed=seed)
 
 
+#: timm's test_efficientnet, by its own parameter names: which prefix belongs to which lab stage (written out by
+#: hand from ``named_parameters()``, not derived from the partition under test).
+STAGE_PREFIXES = {"stem": ("conv_stem.", "bn1."), "block 1": ("blocks.0.",), "block 2": ("blocks.1.",),
+                  "block 3": ("blocks.2.",), "block 4": ("blocks.3.",),
+                  "block 5 + head conv": ("blocks.4.", "conv_head.", "bn2."), "classifier": ("classifier.",)}
+
+
 def expected_trainable(tm: T.TransferModel, plan) -> set[str]:
-    names = set()
-    for trains, group in zip(plan, tm._stage_params):
-        if trains:
-            names |= {n for n, _ in group}
-    return names
+    """The parameters that should train under ``plan``, by name."""
+    prefixes = tuple(p for name, trains in zip(tm.stage_names, plan) if trains for p in STAGE_PREFIXES[name])
+    return {n for n, _ in tm.model.named_parameters() if n.startswith(prefixes)}
+
+
+def test_stage_prefixes_cover_the_tiny_network():
+    tm = tiny_model()
+    assert tm.stage_names == list(STAGE_PREFIXES)
+    every = tuple(p for ps in STAGE_PREFIXES.values() for p in ps)
+    assert all(n.startswith(every) for n, _ in tm.model.named_parameters())
 
 
 # ----------------------------------------------------------------------------------------------- structure
@@ -180,11 +193,11 @@ def test_cached_training_equals_plain_training(strategy, k):
         tm = tiny_model(seed=1)
         plan = T.plan_for(strategy, len(tm.stages), k)
         hist = T.train(tm, data, plan, T.TrainConfig(epochs=2, batch_size=5, lr=1e-2, patience=None, cache=cache))
-        assert hist.cached is cache
+        assert hist.info["cached"] is cache
         runs.append((hist, tm))
     (h0, m0), (h1, m1) = runs
-    np.testing.assert_allclose(h0.batch_losses, h1.batch_losses, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose([e.val_loss for e in h0.epochs], [e.val_loss for e in h1.epochs], rtol=1e-4)
+    np.testing.assert_allclose(h0.losses, h1.losses, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(h0.series("val_loss")[1], h1.series("val_loss")[1], rtol=1e-4)
     for (n, a), (_, b) in zip(m0.model.state_dict().items(), m1.model.state_dict().items()):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=n)
 
@@ -194,9 +207,9 @@ def test_augmentation_or_no_frozen_prefix_disables_cache():
     tm = tiny_model()
     h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
                 T.TrainConfig(epochs=1, batch_size=8, augment=True, patience=None))
-    assert not h.cached and h.frozen_prefix == len(tm.stages) - 1
+    assert not h.info["cached"] and h.info["frozen_prefix"] == len(tm.stages) - 1
     h = T.train(tm, data, T.plan_for("full", len(tm.stages)), T.TrainConfig.tiny())
-    assert not h.cached and h.frozen_prefix == 0
+    assert not h.info["cached"] and h.info["frozen_prefix"] == 0
 
 
 # ----------------------------------------------------------------------------------------------- trainer
@@ -211,12 +224,15 @@ def test_stop_flag_keeps_finished_epochs():
         calls["n"] += 1
         return calls["n"] > steps_per_epoch * 2 + 1  # stop in the middle of epoch 3
 
-    epochs_seen = []
+    events = []
     h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
-                T.TrainConfig(epochs=10, batch_size=8, patience=None),
-                on_epoch=lambda rec, hist: epochs_seen.append(rec.epoch), should_stop=should_stop)
-    assert h.stopped_by_user and [e.epoch for e in h.epochs] == [1, 2] == epochs_seen
-    assert len(h.batch_losses) == steps_per_epoch * 2 + 1
+                T.TrainConfig(epochs=10, batch_size=8, patience=None), callback=events.append, should_stop=should_stop)
+    assert h.status == "user" and [r["epoch"] for r in T.epoch_rows(h)] == [1, 2]
+    assert len(h.losses) == steps_per_epoch * 2 + 1
+    steps = [e for e in events if e.phase == "train"]
+    assert [e.step for e in steps] == list(range(1, steps_per_epoch * 2 + 2))  # one event per step, in order
+    assert [e.metrics["epoch"] for e in steps if e.evaluated] == [1, 2] and events[0].phase == "prepare"
+    assert all(isinstance(e, StepEvent) for e in events)  # the one training vocabulary
 
 
 def test_early_stopping_restores_best_epoch():
@@ -227,9 +243,10 @@ def test_early_stopping_restores_best_epoch():
     tm = tiny_model()
     h = T.train(tm, data, T.plan_for("finetune_last", len(tm.stages), 1),
                 T.TrainConfig(epochs=30, batch_size=8, lr=3e-2, patience=2))
-    assert h.stopped_early and len(h.epochs) < 30
-    best = min(e.val_loss for e in h.epochs)
-    assert h.epochs[h.best_epoch - 1].val_loss == best
+    rows = T.epoch_rows(h)
+    assert h.status == "early" and len(rows) < 30
+    best = min(r["val_loss"] for r in rows)
+    assert rows[h.info["best_epoch"] - 1]["val_loss"] == best
     loss, _, _ = T.evaluate(tm, data.x_val, data.y_val)
     assert loss == pytest.approx(best, rel=1e-4)  # the best epoch's weights are back
 
@@ -254,9 +271,9 @@ def test_short_run_on_default_data_beats_chance():
     tm = T.build(num_classes=10, labels=ds.classes, input_size=64)
     h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
                 T.TrainConfig(epochs=6, patience=None))
-    assert h.cached and h.epochs[-1].val_acc > 0.3  # chance is 0.1
+    assert h.info["cached"] and h.last("val_acc") > 0.3  # chance is 0.1
     res = T.results(tm, data)
-    assert res.confusion.sum() == len(data.y_val) and res.accuracy == pytest.approx(h.epochs[-1].val_acc)
+    assert res.confusion.sum() == len(data.y_val) and res.accuracy == pytest.approx(h.last("val_acc"))
     assert np.trace(res.confusion) / res.confusion.sum() == pytest.approx(res.accuracy)
     wrong = res.misclassified
     assert np.all(res.predictions[wrong] != data.y_val.numpy()[wrong])
@@ -326,7 +343,11 @@ def test_export_checkpoint_loads_back_with_cnn_load(tmp_path):
     x = tm.normalise(data.x_val)
     with torch.no_grad():
         torch.testing.assert_close(handle.model(x), tm.model.eval()(x))
-    assert T.export_bytes(tm)[:8] != b""
+    blob = T.export_bytes(tm, name="tiny run")  # the download button's bytes: the same checkpoint, loadable
+    (tmp_path / "bytes.safetensors").write_bytes(blob)
+    again = cnn.load(str(tmp_path / "bytes.safetensors"))
+    with torch.no_grad():
+        torch.testing.assert_close(again.model(x), tm.model(x))
 
 
 def test_grad_cam_maps_on_validation_images():
@@ -339,10 +360,15 @@ def test_grad_cam_maps_on_validation_images():
 
 
 def test_history_csv():
-    h = T.History(epochs=[T.EpochRecord(1, 1.0, 0.5, 1.1, 0.4, 0.2), T.EpochRecord(2, 0.8, 0.6, 0.9, 0.5, 0.2)])
+    from tlviz.training import History
+
+    h = History()
+    for epoch, (tl, ta, vl, va) in enumerate([(1.0, 0.5, 1.1, 0.4), (0.8, 0.6, 0.9, 0.5)], 1):
+        h.record(StepEvent(epoch, 2, tl, dict(epoch=epoch, train_loss=tl, train_acc=ta, val_loss=vl, val_acc=va,
+                                              epoch_seconds=0.2), evaluated=True))
     text = T.history_csv({'run "a"': h})
     lines = text.strip().splitlines()
-    assert lines[0].startswith("run,epoch") and len(lines) == 3 and lines[2].startswith("\"run 'a'\",2,")
+    assert lines[0].startswith("run,epoch") and len(lines) == 3 and lines[2].startswith("\"run 'a'\",2,0.8")
 
 
 # ----------------------------------------------------------------------------------------------- figures
@@ -370,16 +396,86 @@ def test_figures_show_what_they_claim():
     assert out.shape == (4, 4, 3) and out[0, 0].sum() > out[0, 1].sum()
 
 
+# ----------------------------------------------------------------------------------------------- runs of a class
+
+def _spec(tm, data, strategy: str, k: int = 1, plan=None, epochs: int = 2) -> T.RunSpec:
+    plan = plan or T.plan_for(strategy, len(tm.stages), k)
+    return T.RunSpec(data.fingerprint, "test_efficientnet", strategy, plan,
+                     T.TrainConfig(epochs=epochs, batch_size=8, lr=1e-2, patience=None))
+
+
 def test_run_records_and_labels():
-    tm = tiny_model()
-    data = tiny_data()
-    n = len(tm.stages)
-    run = T.new_run(3, tm, T.plan_for("finetune_last", n, 2), T.TrainConfig.tiny(), "finetune_last", data)
-    assert run.name == "#3 fine-tune last 2" and run.trainable == tuple(tm.stage_names[-3:])
-    custom = (True,) + (False,) * (n - 2) + (True,)
-    run = T.new_run(4, tiny_model(), custom, T.TrainConfig.tiny(), "feature_extraction", data)
+    tm, data = tiny_model(), tiny_data()
+    names, params = tm.stage_names, tm.stage_param_counts()
+    run = T.new_run(3, _spec(tm, data, "finetune_last", 2), data, names, params)
+    assert run.name == "#3 fine-tune last 2" and run.trainable == tuple(names[-3:])
+    assert run.trainable_params == sum(params[-3:]) and run.total_params == sum(params)
+    custom = (True,) + (False,) * (len(names) - 2) + (True,)
+    run = T.new_run(4, _spec(tm, data, "feature_extraction", plan=custom), data, names, params)
     assert run.name.endswith("(custom blocks)")
-    run.history = T.train(run.model, data, custom, T.TrainConfig.tiny())
-    T.finish_run(run)
-    assert run.status == "finished" and run.results is not None and run.summary()["epochs"] == 2
     assert T.stage_lrs([False, False, True], (False, True, True), 1e-2, 0.1) == [None, pytest.approx(1e-3), 1e-2]
+
+
+def _locked(fn, **kwargs):
+    """Build under the heavy-work lock, as :func:`T.build` does: torch's global generator is the process's."""
+    from tlviz import runtime
+
+    with runtime.exclusive("a test network"):
+        return fn(**kwargs)
+
+
+def test_a_queued_run_gives_exactly_the_numbers_of_a_run_of_its_own():
+    """Shared runs are trained once for the class; what a student follows must be what training alone gives,
+    even with another run training beside it (its own random stream, steps interleaved)."""
+    from tlviz.jobs import TrainingQueue
+
+    data = tiny_data()
+    tm = tiny_model()
+    names, params = tm.stage_names, tm.stage_param_counts()
+    spec = _spec(tm, data, "full", epochs=2)
+    alone = T.train(tiny_model(seed=5), data, spec.plan, spec.config)
+    queue = TrainingQueue(workers=2)
+    runs = []
+    for i, (s, seed) in enumerate([(spec, 5), (_spec(tm, data, "scratch", epochs=3), 9)]):
+        run = T.new_run(i + 1, s, data, names, params)
+        make = (lambda seed=seed: _locked(tiny_model, seed=seed))
+        run.job = queue.submit(s.key(), f"student {i}", run.name, T.trainer(s, data, make=make), 5.0)
+        runs.append(run)
+    twin = T.new_run(3, spec, data, names, params)  # a second student asks for the very same run
+    T.start(twin, queue, "student 2", 0.0)
+    assert twin.job is runs[0].job and not twin.replay
+    for r in [*runs, twin]:
+        r.job.done.wait(60)
+        T.follow(r, 1e9)
+    shared, other = runs
+    assert shared.status == twin.status == other.status == "finished"
+    assert shared.history.losses == alone.losses == twin.history.losses  # bit for bit
+    assert T.epoch_rows(shared.history) != [] and shared.history.series("val_acc") == alone.series("val_acc")
+    assert shared.model is twin.model and shared.results.accuracy == pytest.approx(alone.last("val_acc"))
+
+
+def test_a_finished_run_is_replayed_and_a_stopped_follower_keeps_what_it_saw():
+    from tlviz.jobs import TrainingQueue
+
+    data, tm = tiny_data(), tiny_model()
+    spec = _spec(tm, data, "feature_extraction", epochs=3)
+    queue = TrainingQueue(workers=1)
+    first = T.new_run(1, spec, data, tm.stage_names, tm.stage_param_counts())
+    first.job = queue.submit(spec.key(), "a", first.name, T.trainer(spec, data, make=tiny_model), 1.0)
+    first.job.done.wait(60)
+    events = list(first.job.events)
+    T.follow(first, 1e9)
+    assert first.status == "finished" and first.job is None
+    late = T.new_run(2, spec, data, tm.stage_names, tm.stage_param_counts())
+    T.start(late, queue, "b", now=100.0)
+    assert late.replay and late.status == "running"  # replayed as their own run, not shown all at once
+    speed = max(1.0, events[-1].seconds / T.REPLAY_S)
+    half = 100.0 + events[len(events) // 2].seconds / speed
+    T.follow(late, half)
+    seen = len(late.history.steps)
+    assert 0 < seen < len(first.history.steps)
+    T.leave(late, queue, "b", half)
+    assert late.status == "user" and late.job is None and late.history.status == "user"
+    assert late.history.steps == first.history.steps[:seen]
+    T.follow(late, 1e9)  # nothing more arrives once stopped
+    assert late.status == "user" and len(late.history.steps) == seen

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from tlviz.i18n import N_
 from tlviz.viz.core import FONT, RUN_COLORS, _layout
 
 TRAINABLE_COLOR = "#1f77b4"
@@ -144,3 +145,17 @@ def cam_overlay(image, cam, alpha: float = 0.5) -> np.ndarray:
     img = np.asarray(image, dtype=np.float32)
     heat = inferno(cam).astype(np.float32)  # (H, W, 3)
     return np.clip((1 - alpha) * img + alpha * heat, 0, 255).astype(np.uint8)
+
+
+# ============================================================================================ the lab's texts
+
+BLOCKS_NOTE = N_("Each bar is a block of the network, input on the left. Grey blocks are frozen; blue ones train with "
+                 "the smaller rate of pretrained layers; orange is the new classifier, with the full rate.")
+CURVES_NOTE = N_("Ring = start (first epoch). Dotted = slope, drawn until the curve had covered 90% of its way to "
+                 "the asymptote. Dashed = asymptote, the mean of the last quarter of the epochs.")
+METRICS_NOTE = N_("Definitions: start = first evaluated value; slope = 0.9 × (asymptote − start) ÷ epochs taken to "
+                  "get 90% of the way (positive = improving, also for losses); asymptote = mean of the last quarter "
+                  "of the epochs.")
+INTRO = N_("Reuse a network pretrained on ImageNet for new classes. Choose which blocks stay **frozen** and which "
+           "**train**, retrain live, and compare runs on the three benefits of transfer (Torrey & Shavlik): a "
+           "higher **start**, a higher **slope** and a higher **asymptote** than training from scratch.")

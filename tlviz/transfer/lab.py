@@ -1,0 +1,267 @@
+"""The lab's bookkeeping: what determines a run (:class:`RunSpec`), the work a class's queue trains for it, a
+session's runs (:class:`Run`) following those shared jobs, the prediction reveal and the curves' CSV.
+
+A run is deterministic given its :class:`RunSpec` (data, backbone, strategy, freeze plan, configuration and
+seed): :func:`trainer` makes the job that :class:`tlviz.jobs.TrainingQueue` trains once for every student who
+asks for the same spec. Each student's :class:`Run` reads the job's events (:func:`follow`): live while it
+trains, replayed quickly when it had already finished, so every student watches "their" curve grow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tlviz.i18n import N_, _
+from tlviz.training import History, StepEvent
+from tlviz.transfer.data import LabData
+from tlviz.transfer.plans import plan_for
+from tlviz.transfer.results import Results, results
+from tlviz.transfer.stages import TransferModel, build
+from tlviz.transfer.train import TrainConfig, epoch_rows, train
+
+#: A finished job is replayed to a student who asks for it later within this many seconds.
+REPLAY_S = 4.0
+
+#: How a run ended, as the run table says it.
+STATUS = {"waiting": N_("waiting"), "running": N_("training"), "finished": N_("finished"),
+          "early": N_("early-stopped"), "user": N_("stopped"), "failed": N_("failed"), "left": N_("left the queue")}
+
+#: Measured seconds per epoch of the default lab (60 images per class, 64 px, 2 cores, quiet) by strategy, and
+#: the one-off feature cache: the waiting students' estimate.
+EPOCH_S = {"feature_extraction": 0.05, "finetune_last": 0.5, "full": 4.5, "scratch": 3.9}
+CACHE_S, DEFAULT_IMAGES = 2.0, 600
+
+
+def history_csv(runs: dict[str, History]) -> str:
+    """Every run's curves as one CSV table (run, epoch, losses, accuracies, seconds)."""
+    lines = ["run,epoch,train_loss,train_acc,val_loss,val_acc,seconds"]
+    for name, hist in runs.items():
+        safe = '"' + name.replace('"', "'") + '"'
+        for e in epoch_rows(hist):
+            lines.append(f"{safe},{int(e['epoch'])},{e['train_loss']:.6f},{e['train_acc']:.6f},{e['val_loss']:.6f},"
+                         f"{e['val_acc']:.6f},{e['epoch_seconds']:.3f}")
+    return "\n".join(lines) + "\n"
+
+
+# ============================================================================================ shared runs
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a run's numbers depend on. Equal specs train equal runs, so the class trains each one once."""
+
+    data: str  # LabData.fingerprint
+    backbone: str
+    strategy: str
+    plan: tuple[bool, ...]
+    config: TrainConfig
+
+    @property
+    def pretrained(self) -> bool:
+        return self.strategy != "scratch"
+
+    def key(self) -> tuple:
+        return (self.data, self.backbone, self.strategy, self.plan, astuple(self.config))
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What a finished job hands its followers: the network (read-only for them), its record and results."""
+
+    model: TransferModel
+    history: History
+    results: Results | None
+
+    @property
+    def status(self) -> str:
+        return self.history.status
+
+
+def trainer(spec: RunSpec, data: LabData, make: Callable[[], TransferModel] | None = None):
+    """The queue's work for ``spec``: ``work(callback, should_stop) -> Trained`` (``make`` builds the network;
+    default: :func:`build` of the spec's backbone, seeded by the spec)."""
+
+    def work(callback, should_stop) -> Trained:
+        tm = make() if make is not None else build(spec.backbone, len(data.classes), data.classes, spec.pretrained,
+                                                   data.input_size, seed=spec.config.seed)
+        hist = train(tm, data, spec.plan, spec.config, callback, should_stop)
+        return Trained(tm, hist, results(tm, data) if epoch_rows(hist) else None)
+
+    return work
+
+
+def estimate_seconds(spec: RunSpec, n_train: int) -> float:
+    """Expected duration of a run, from the lab's measured speeds (:data:`EPOCH_S`), scaled by its images."""
+    per_epoch = EPOCH_S.get(spec.strategy, 4.0) * max(1, n_train) / DEFAULT_IMAGES
+    cache = CACHE_S if spec.strategy in ("feature_extraction", "finetune_last") else 0.0
+    return cache + per_epoch * spec.config.epochs
+
+
+# ============================================================================================ a session's runs
+
+@dataclass
+class Run:
+    """One training run of a session: what was trained and how, its history, and (for recent runs) the model."""
+
+    id: int
+    name: str
+    spec: RunSpec
+    stage_names: tuple[str, ...]
+    trainable_params: int
+    total_params: int
+    data: LabData  # the images it was trained and validated on (shared, read-only)
+    prediction: str | None = None
+    history: History = field(default_factory=History)
+    status: str = "waiting"  # a key of STATUS
+    error: str | None = None
+    results: Results | None = None
+    model: TransferModel | None = None  # dropped for older runs to bound a session's memory
+    job: Any = None  # the tlviz.jobs.Job it follows, until it ends
+    followed_at: float = 0.0
+    replay: bool = False  # the job had finished when this run asked for it: replay it
+
+    @property
+    def strategy(self) -> str:
+        return self.spec.strategy
+
+    @property
+    def trainable(self) -> tuple[str, ...]:
+        return tuple(n for n, t in zip(self.stage_names, self.spec.plan) if t)
+
+    @property
+    def over(self) -> bool:
+        return self.status not in ("waiting", "running")
+
+    def summary(self) -> dict:
+        rows = epoch_rows(self.history)
+        acc = [r["val_acc"] for r in rows]
+        info = self.history.info
+        return {_("run"): self.name, _("strategy"): _(STATUS_NAME[self.strategy]),
+                _("backbone"): self.spec.backbone + ("" if self.spec.pretrained else _(" (random init)")),
+                _("trainable params"): self.trainable_params, _("epochs"): len(rows),
+                _("final val acc"): acc[-1] if acc else math.nan, _("best val acc"): max(acc, default=math.nan),
+                _("s / epoch"): float(np.mean([r["epoch_seconds"] for r in rows])) if rows else math.nan,
+                _("feature cache"): _("yes ({s:.1f} s once)").format(s=info.get("cache_seconds", 0.0))
+                if info.get("cached") else _("no"),
+                _("status"): _(STATUS[self.status])}
+
+
+STATUS_NAME = {"scratch": N_("from scratch"), "feature_extraction": N_("feature extraction"),
+               "full": N_("full fine-tuning"), "finetune_last": N_("fine-tune")}
+
+
+def new_run(run_id: int, spec: RunSpec, data: LabData, stage_names: Sequence[str], stage_params: Sequence[int],
+            prediction: str | None = None, name: str = "") -> Run:
+    """Describe a run before it trains, so a page keeps it whatever happens next. A plan that is not the
+    strategy's own (blocks toggled by hand) is labelled "custom blocks"."""
+    n = len(stage_names)
+    own = spec.plan in {plan_for(spec.strategy, n, k) for k in range(n)}
+    short = _(STATUS_NAME[spec.strategy])
+    if spec.strategy == "finetune_last" and own:
+        short = _("fine-tune last {k}").format(k=sum(spec.plan) - 1)
+    label = name or f"#{run_id} {short}" + ("" if own else " " + _("(custom blocks)"))
+    trainable = sum(p for p, t in zip(stage_params, spec.plan) if t)
+    return Run(run_id, label, spec, tuple(stage_names), int(trainable), int(sum(stage_params)), data, prediction)
+
+
+def start(run: Run, queue, student: str, now: float) -> Run:
+    """Ask the class's ``queue`` (:class:`tlviz.jobs.TrainingQueue`) for ``run``: an identical run someone asked
+    for is shared (followed live, or replayed if it has finished); otherwise it waits its turn. Raises
+    :class:`InputError` when the student already waits for another run."""
+    job = queue.submit(run.spec.key(), student, run.name, trainer(run.spec, run.data),
+                       estimate_seconds(run.spec, len(run.data.y_train)))
+    run.job, run.followed_at, run.replay = job, now, job.is_over
+    return follow(run, now)
+
+
+def visible_events(run: Run, now: float) -> list[StepEvent]:
+    """The job's events this run shows at ``now``: all of a live job's; a finished one's replayed in at most
+    :data:`REPLAY_S` seconds (at least real time)."""
+    events = list(run.job.events) if run.job is not None else []
+    if not run.replay or not events:
+        return events
+    speed = max(1.0, events[-1].seconds / REPLAY_S)
+    shown = (now - run.followed_at) * speed
+    return [e for e in events if e.seconds <= shown]
+
+
+def follow(run: Run, now: float) -> Run:
+    """Bring ``run`` up to date with the job it follows; once the job has ended (and its replay is over) the
+    run takes the job's network, results and status and lets go of the job."""
+    job = run.job
+    if job is None:
+        return run
+    events = visible_events(run, now)
+    run.history = _history(events, job.result.history.info if isinstance(job.result, Trained) else {})
+    replaying = run.replay and len(events) < len(job.events)
+    run.status = "waiting" if job.status == "waiting" else "running" if not job.is_over or replaying else job.status
+    if run.over:
+        if isinstance(job.result, Trained):
+            run.history, run.model, run.results = job.result.history, job.result.model, job.result.results
+        run.error = job.error
+        run.job = None
+    return run
+
+
+def stop_following(run: Run, now: float) -> Run:
+    """The student stopped this run: it keeps the curve seen so far (status "stopped"), and no longer follows
+    the job (which goes on for any other student who follows it)."""
+    if run.job is not None:
+        run.history = _history(visible_events(run, now), {})
+        run.job = None
+    if not run.over:
+        run.status = "user"
+        if run.history.status == "running":
+            run.history.end("user")
+    return run
+
+
+def leave(run: Run, queue, student: str, now: float) -> Run:
+    """The student presses Stop (or leaves the queue). Alone on the job, it stops between two steps and
+    :func:`follow` then keeps its network and results; when others still follow it, it goes on for them and this
+    run keeps the curve seen so far."""
+    job = run.job
+    if job is None:
+        return run
+    queue.leave(job, student)
+    if job.followers or run.replay or job.status == "waiting":
+        return stop_following(run, now)
+    return run
+
+
+def _history(events: Sequence[StepEvent], info: dict) -> History:
+    h = History(info=dict(info))
+    for e in events:
+        h.record(e)
+    return h
+
+
+def prediction_reveal(runs: Sequence[Run]) -> str | None:
+    """Check the student's prediction ("higher / about the same / lower than from scratch") against the starts
+    of the latest predicted run and a from-scratch run."""
+    predicted = [r for r in runs if r.prediction and epoch_rows(r.history)]
+    if not predicted:
+        return None
+    run = predicted[-1]
+    scratch = [r for r in runs if r.strategy == "scratch" and epoch_rows(r.history) and r is not run]
+    if run.strategy == "scratch":
+        return _("You predicted before {run}; compare it with a transfer run to check your prediction.").format(
+            run=run.name)
+    said = _(run.prediction)
+    if not scratch:
+        return _("You predicted that {run} would start {said} than from scratch. Train a from-scratch run to "
+                 "check.").format(run=run.name, said=said)
+    a, b = epoch_rows(run.history)[0]["val_acc"], epoch_rows(scratch[-1].history)[0]["val_acc"]
+    actual = "about the same" if abs(a - b) < 0.03 else "higher" if a > b else "lower"
+    verdict = _("✅ right") if actual == run.prediction else _("❌ not this time")
+    return _("You predicted that {run} would start **{said}** than from scratch. Measured after epoch 1: {a:.1%} vs "
+             "{b:.1%} ({other}), so **{actual}**: {verdict}.").format(run=run.name, said=said, a=a, b=b,
+                                                                      other=scratch[-1].name, actual=_(actual),
+                                                                      verdict=verdict)
+
+
+PREDICTIONS = (N_("higher"), N_("about the same"), N_("lower"))
