@@ -45,6 +45,9 @@ LESSONS: tuple[Lesson, ...] = (
            "Freeze layers, retrain live and measure the three benefits: higher start, slope and asymptote."),
     Lesson("Reference", "lessons/glossary.py", "Glossary", ":material/translate:",
            "The lecture's terms in Greek and English: symbols, one-line definitions and the lesson of each."),
+    Lesson("Reference", "lessons/classroom.py", "Class mode", ":material/groups:",
+           "The teacher starts a class (code, link, QR); students join, follow the teacher's view, predict and see "
+           "the model's answer, and post their transfer-lab runs to one gallery."),
 )
 
 
