@@ -1,21 +1,36 @@
-"""AppTest: the BERT page on its offline defaults, a typed local folder (the hub code path), clicking a word to
-mask it, bad inputs shown as messages, and hostile text found only escaped in what the page produces."""
+"""AppTest: the BERT page on its offline default (our small MLM, a hard precondition), a typed local folder (the hub
+code path), clicking a word to mask it, bad inputs and bad links shown as messages, links that reopen the same
+view, shared results equal to fresh ones, and hostile text found only escaped in what the page produces."""
 
 import json
 
+import numpy as np
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
-from tlviz import models
+from tests.pages.pagetools import PAGES, errors, figure_array
+from tlviz import bert, models, ui
 from tlviz.checkpoints import CHECKPOINT_DIR
 
-PAGE = "../../lessons/bert.py"
+MLM_FOLDER = CHECKPOINT_DIR / "mlm_small"
+MLM = "Small masked LM (trained here, offline)"
 EVIL = "<img src=x onerror=alert(1)> </script><script>alert(\"x\")</script> 'q' \\ \\\\ 🙂 Ελληνικά [MASK]"
 
 
-def _page():
-    return AppTest.from_file(PAGE, default_timeout=120)
+@pytest.fixture(autouse=True)
+def small_mlm_is_there():
+    """The page's default, and what most checks here read: its absence is a failure, never a skip."""
+    assert MLM_FOLDER.is_dir(), f"{MLM_FOLDER} is missing: run python -m tlviz.recipes.mlm_small"
+    assert bert.start_model() == MLM
+
+
+def _opened(**params):
+    app = AppTest.from_file(str(PAGES / "bert.py"), default_timeout=120)
+    for k, v in params.items():
+        app.query_params[k] = v
+    at = app.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def _strings(obj):
@@ -39,53 +54,79 @@ def _produced_text(at) -> list[str]:
     return out
 
 
+def _figures(at) -> dict:
+    return {c.proto.id.split("-fig_")[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
 def _no_errors(at):
     assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+    assert not errors(at), errors(at)
 
 
-def test_default_page_renders_every_section_with_predictions():
-    at = _page().run()
+def test_default_page_renders_every_section_with_the_models_own_predictions():
+    at = _opened()
     _no_errors(at)
     assert [s.value for s in at.subheader][:4] == [
         "1 · Predictions", "2 · Attention, head by head", "3 · Attribution: which words drove the prediction?",
         "4 · How BERT was trained: the masking recipe"]
-    if (CHECKPOINT_DIR / "mlm_small").is_dir():  # our small MLM is the page's starting model
-        assert at.selectbox(key="bert_model").value == "Small masked LM (trained here, offline)"
-        keys = {c.proto.id.split("-fig_")[-1] for c in at.get("plotly_chart")}
-        assert {"bert_pred_0", "bert_heatmap", "bert_headview", "bert_modelview", "bert_neuron", "bert_ig",
-                "bert_ig_att"} <= keys
+    assert at.selectbox(key="bert_model").value == MLM
+    figs = _figures(at)
+    assert {"bert_pred_0", "bert_heatmap", "bert_headview", "bert_modelview", "bert_neuron", "bert_ig",
+            "bert_ig_att"} <= set(figs)
     assert any("not an explanation" in w.value for w in at.warning)
+    # the bars are the model's probabilities (oracle: a direct fill_mask), the heatmap its layer 1, head 1
+    bm = bert.load(MLM)
+    expected = bert.fill_mask(bm, bert.EXAMPLES[0], top_k=5)[0]
+    np.testing.assert_allclose(figure_array(figs["bert_pred_0"]["data"][0]["x"]), [p for _, p in expected],
+                               rtol=1e-5)
+    trace = bert.attentions(bm, bert.EXAMPLES[0])
+    np.testing.assert_allclose(figure_array(figs["bert_heatmap"]["data"][0]["z"]), trace.weights[0, 0], atol=1e-6)
 
 
 def test_minilm_says_plainly_it_has_no_mlm_head_and_clicking_a_word_masks_it():
-    at = _page().run()
+    at = _opened()
     at.selectbox(key="bert_model").set_value(models.MINILM_NAME).run()
     _no_errors(at)
     assert any("no masked-LM head" in i.value for i in at.info)
-    at.selectbox(key="bert_model").set_value("Small masked LM (trained here, offline)").run()
+    at.selectbox(key="bert_model").set_value(MLM).run()
     at.text_input(key="bert_text").set_value("The cat drank the milk because it was hungry.").run()
-    assert any("No [MASK]" in i.value for i in at.info)
+    assert any("No [MASK]" in i.value for i in at.info) and "bert_pred_0" not in _figures(at)
     at.get("button_group")[0].set_value(4).run()  # the word "milk"
     _no_errors(at)
     chips = at.get("html")[0].proto.body
     assert "[MASK] →" in chips and "milk" not in chips.split("[MASK]")[0].split("drank")[-1]
+    assert at.query_params["mask"] == "4"
+    at.selectbox(key="bert_example").set_value(bert.EXAMPLES[6]).run()  # an example replaces the sentence ...
+    assert at.text_input(key="bert_text").value == bert.EXAMPLES[6]
+    assert at.get("button_group")[0].value is None  # ... and forgets the clicked word
 
 
 @pytest.mark.parametrize("text,message", [
-    ("", "type a sentence"), ("word " * 70, "at most 64"), ("a [SEP] b [SEP] c", "at most one [SEP]")])
+    ("", "type a sentence"), ("   ", "type a sentence"), ("word " * 70, "at most 64"),
+    ("a [SEP] b [SEP] c", "at most one [SEP]")])
 def test_bad_inputs_are_messages_and_keep_the_page(text, message):
-    at = _page().run()
+    at = _opened()
     at.text_input(key="bert_text").set_value(text).run()
     assert not at.exception, at.exception
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert any(message in e for e in errors(at)), errors(at)
     assert at.text_input(key="bert_text").value == text  # the student's input stays
+    at.text_input(key="bert_text").set_value("Paris is the [MASK] of France.").run()
+    _no_errors(at)
+    assert "bert_pred_0" in _figures(at)
+
+
+def test_greek_text_gets_an_honest_word_that_the_offline_model_knows_english_only():
+    at = _opened()
+    at.text_input(key="bert_text").set_value("Η γάτα ήπιε το [MASK] γιατί διψούσε.").run()
+    _no_errors(at)
+    assert any("English only" in w.value and "Greek" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "bert_pred_0" in _figures(at)  # its (meaningless) guesses are still shown, with the warning above
 
 
 def test_typed_html_and_script_appear_only_escaped():
-    at = _page().run()
+    at = _opened()
     at.text_input(key="bert_text").set_value(EVIL).run()
-    for model in ("Small masked LM (trained here, offline)", models.MINILM_NAME):
+    for model in (MLM, models.MINILM_NAME):
         at.selectbox(key="bert_model").set_value(model).run()
         _no_errors(at)
         for text in _produced_text(at):
@@ -95,34 +136,78 @@ def test_typed_html_and_script_appear_only_escaped():
     assert "&lt;" in html_bodies and "&quot;" in html_bodies  # MiniLM's vocabulary has < and " as tokens
 
 
-def test_local_folder_goes_through_the_hub_code_path(tmp_path):
-    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
-
-    tok = AutoTokenizer.from_pretrained(str(CHECKPOINT_DIR / "mlm_small"))
-    torch.manual_seed(0)
-    BertForMaskedLM(BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                               intermediate_size=64)).save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
-    at = _page().run()
-    at.selectbox(key="bert_model").set_value("Other: a Hugging Face id, timm name or local folder…").run()
+def test_local_folder_goes_through_the_hub_code_path(tmp_path, tiny_bert_folder):
+    at = _opened()
+    at.selectbox(key="bert_model").set_value(ui.OTHER).run()
     at.text_input(key="bert_model_other").set_value(str(tmp_path / "missing")).run()
-    assert any("No file or folder" in e.value for e in at.error)
-    at.text_input(key="bert_model_other").set_value(str(tmp_path)).run()
+    assert any("No file or folder" in e for e in errors(at))
+    at.text_input(key="bert_model_other").set_value(str(tiny_bert_folder)).run()
     _no_errors(at)
-    assert any("2 layers × 2 heads" in c.value for c in at.caption)
-    assert any(c.proto.id.endswith("fig_bert_pred_0") for c in at.get("plotly_chart"))
+    assert any("2 layers × 4 heads" in c.value for c in at.caption)
+    assert "bert_pred_0" in _figures(at)
+    assert at.query_params["model_id"] == str(tiny_bert_folder)
 
 
 def test_big_models_run_integrated_gradients_only_on_request(monkeypatch):
-    from tlviz import bert
-
     monkeypatch.setattr(bert, "IG_AUTO_MAX_PARAMS", 1000)  # our small MLM now counts as "big"
-    at = _page().run()
+    at = _opened()
     _no_errors(at)
-    ids = lambda: {c.proto.id.split("-fig_")[-1] for c in at.get("plotly_chart")}  # noqa: E731
-    assert "bert_ig" not in ids()
-    at.button[0].click().run()
+    assert "bert_ig" not in _figures(at)
+    at.toggle(key="bert_ig").set_value(True).run()
     _no_errors(at)
-    assert "bert_ig" in ids()
-    at.selectbox(key="bert_layer").set_value(1).run()  # another rerun keeps the finished attribution
-    assert "bert_ig" in ids()
+    assert "bert_ig" in _figures(at)
+    at.selectbox(key="bert_layer").set_value(2).run()  # another rerun keeps the attribution
+    assert "bert_ig" in _figures(at)
+
+
+def test_a_link_opens_the_same_view_and_the_url_follows():
+    text = "The cat drank the milk because it was hungry."
+    at = _opened(text=text, mask="4", layer="2", head="3", hide="1", k="3", seed="7", rate="0.3", query="2")
+    _no_errors(at)
+    assert not at.warning or all("not an explanation" in w.value for w in at.warning)
+    assert at.text_input(key="bert_text").value == text and at.get("button_group")[0].value == 4
+    assert (at.selectbox(key="bert_layer").value, at.selectbox(key="bert_head").value) == (2, 3)
+    assert at.toggle(key="bert_hide").value is True and at.slider(key="bert_k").value == 3
+    assert at.number_input(key="bert_seed").value == 7 and at.slider(key="bert_rate").value == pytest.approx(0.3)
+    assert at.selectbox(key="bert_query").value == 2
+    figs = _figures(at)
+    assert len(figure_array(figs["bert_pred_0"]["data"][0]["x"])) == 3
+    bm = bert.load(MLM)
+    shown = bert.attentions(bm, bert.mask_word(text, 4)).view(hide_special=True)
+    np.testing.assert_allclose(figure_array(figs["bert_heatmap"]["data"][0]["z"]), shown.weights[1, 2], atol=1e-6)
+    # the URL follows every change, and the new link reopens that view
+    at.selectbox(key="bert_head").set_value(1).run()
+    at.toggle(key="bert_avg").set_value(True).run()
+    params = {k: at.query_params[k] for k in at.query_params}
+    assert params["head"] == "1" and params["average"] == "1" and params["text"] == text
+    again = _opened(**params)
+    _no_errors(again)
+    assert again.toggle(key="bert_avg").value is True and again.selectbox(key="bert_layer").value == 2
+    np.testing.assert_allclose(figure_array(_figures(again)["bert_heatmap"]["data"][0]["z"]),
+                               figure_array(_figures(at)["bert_heatmap"]["data"][0]["z"]))
+
+
+def test_bad_link_values_give_a_message_and_the_defaults():
+    at = _opened(model="no-such-model", layer="99", head="abc", mask="42", rate="2", hide="maybe")
+    assert not at.exception and not errors(at)
+    links = [w.value for w in at.warning if "link" in w.value]
+    assert len(links) == 6, [w.value for w in at.warning]
+    assert at.selectbox(key="bert_model").value == MLM and at.selectbox(key="bert_layer").value == 1
+    assert at.selectbox(key="bert_head").value == 1 and at.get("button_group")[0].value is None
+    assert at.slider(key="bert_rate").value == pytest.approx(0.15) and at.toggle(key="bert_hide").value is False
+    assert "bert_pred_0" in _figures(at)
+
+
+def test_shared_results_equal_fresh_ones_and_are_not_changed_by_the_page():
+    at = _opened()
+    at.toggle(key="bert_hide").set_value(True).run()
+    _no_errors(at)
+    bm = bert.load(MLM)
+    shared, fresh = ui.shared(bert.read, bm, bert.EXAMPLES[0], None, 5), bert.read(bm, bert.EXAMPLES[0], None, 5)
+    assert shared.predictions == fresh.predictions and shared.masks == fresh.masks
+    np.testing.assert_array_equal(shared.trace.weights, fresh.trace.weights)
+    np.testing.assert_array_equal(ui.shared(bert.view, shared.trace, True, False).weights,
+                                  fresh.trace.view(hide_special=True).weights)
+    att = ui.shared(bert.attribute, bm, shared.text, 0)
+    np.testing.assert_allclose(att.scores, bert.attribute(bm, shared.text, 0).scores, atol=1e-6)
+    assert ui.SHARED.stats()["hits"] > 0

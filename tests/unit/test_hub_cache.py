@@ -11,11 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent('''
-    import json, sys
+    import json, shutil, sys
     from pathlib import Path
     import timm, torch
     from safetensors.torch import save_file
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
 
     cache = Path(sys.argv[1])
 
@@ -27,14 +26,8 @@ SCRIPT = textwrap.dedent('''
         snap.mkdir(parents=True)
         return snap
 
-    # a tiny BERT under the id "bert-base-uncased"
-    snap = snapshot("bert-base-uncased")
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat"]
-    (snap / "vocab.txt").write_text("\\n".join(vocab))
-    BertTokenizerFast(vocab_file=str(snap / "vocab.txt")).save_pretrained(snap)
-    cfg = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=32, max_position_embeddings=16)
-    BertForMaskedLM(cfg).save_pretrained(snap)
+    # the shared tiny BERT (conftest's tiny_bert_folder) under the id "bert-base-uncased"
+    shutil.copytree(sys.argv[2], snapshot("bert-base-uncased"), dirs_exist_ok=True)
 
     # random resnet18 weights where timm looks for "resnet18"
     repo = timm.models.get_pretrained_cfg("resnet18").hf_hub_id
@@ -56,12 +49,12 @@ CHECK = textwrap.dedent('''
 ''')
 
 
-def test_hub_ids_load_from_a_prefetched_cache(tmp_path):
+def test_hub_ids_load_from_a_prefetched_cache(tmp_path, tiny_bert_folder):
     cache = tmp_path / "hub"
     env = {"HF_HUB_CACHE": str(cache), "HF_HOME": str(tmp_path / "home"), "TLVIZ_OFFLINE": "1",
            "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
-    made = subprocess.run([sys.executable, "-c", SCRIPT, str(cache)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    made = subprocess.run([sys.executable, "-c", SCRIPT, str(cache), str(tiny_bert_folder)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stderr[-2000:]
     out = subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=300)
@@ -69,5 +62,5 @@ def test_hub_ids_load_from_a_prefetched_cache(tmp_path):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["cards"]["bert-base-uncased"] is True and result["cards"]["resnet18"] is True
     assert result["cards"]["distilbert-base-uncased"] is False
-    assert result["bert"] == ["hub", True, 1]
+    assert result["bert"] == ["hub", True, 2]
     assert result["cnn"][:3] == ["hub", 1000, "espresso"]

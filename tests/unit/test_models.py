@@ -52,22 +52,9 @@ def test_tiny_timm_model_from_local_folder(tmp_path):
     assert abs(sum(p for _, p in probs) - 1.0) < 1e-5
 
 
-def test_tiny_bert_from_local_folder_by_hub_code_path(tmp_path):
-    from tokenizers import Tokenizer, models as tok_models, pre_tokenizers
-    from transformers import BertConfig, BertForMaskedLM, PreTrainedTokenizerFast
-
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "on", "mat"]
-    tok = Tokenizer(tok_models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                   sep_token="[SEP]", mask_token="[MASK]")
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=32)
-    torch.manual_seed(0)
-    BertForMaskedLM(config).save_pretrained(tmp_path)
-    fast.save_pretrained(tmp_path)
-    handle = bert.load(str(tmp_path))
-    assert handle.has_mlm and handle.num_layers == 2 and handle.num_heads == 2
+def test_tiny_bert_from_local_folder_by_hub_code_path(tiny_bert_folder):
+    handle = bert.load(str(tiny_bert_folder))
+    assert handle.source == "local" and handle.has_mlm and handle.num_layers == 2 and handle.num_heads == 4
     assert handle.model.config._attn_implementation == "eager"
     assert not handle.model.training
 
@@ -108,7 +95,7 @@ def test_checkpoint_round_trip_and_catalogue(tmp_path, monkeypatch):
                                                                                        ["a"])
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
     (tmp_path / "junk.safetensors").write_bytes(b"not a checkpoint")
-    cards = [c for c in models.catalog("seq2seq")]
+    cards = list(models.catalog("seq2seq"))
     assert [c.name for c in cards] == ["Test model"] and cards[0].offline and cards[0].source == "checkpoint"
 
 
