@@ -40,7 +40,7 @@ def section_sentence():
 def section_predictions(bm, text, picked):
     st.subheader(_("1 · Predictions"))
     top_k = ui.kept(st.slider, _("top-k"), key="bert_k", default=5, min_value=1, max_value=15, url="k")
-    reading = ui.shared(bert.read, bm, text, picked, top_k)
+    reading = ui.shared_figure(bert.read, bm, text, picked, top_k)  # per language too: it holds a note
     st.html(ui.shared_figure(vb.reading_html, reading.trace, reading.fills))
     st.caption(_(vb.EXPLAIN["chips"]))
     for kind, note in vb.reading_notes(reading.note, bm.has_mlm, bool(reading.masks), bm.name):

@@ -203,11 +203,13 @@ def test_shared_results_equal_fresh_ones_and_are_not_changed_by_the_page():
     at.toggle(key="bert_hide").set_value(True).run()
     _no_errors(at)
     bm = bert.load(MLM)
-    shared, fresh = ui.shared(bert.read, bm, bert.EXAMPLES[0], None, 5), bert.read(bm, bert.EXAMPLES[0], None, 5)
+    hits = ui.SHARED.stats()["hits"]
+    shared = ui.shared_figure(bert.read, bm, bert.EXAMPLES[0], None, 5)  # as the page asked for it: a hit
+    assert ui.SHARED.stats()["hits"] == hits + 1
+    fresh = bert.read(bm, bert.EXAMPLES[0], None, 5)
     assert shared.predictions == fresh.predictions and shared.masks == fresh.masks
     np.testing.assert_array_equal(shared.trace.weights, fresh.trace.weights)
     np.testing.assert_array_equal(ui.shared(bert.view, shared.trace, True, False).weights,
                                   fresh.trace.view(hide_special=True).weights)
     att = ui.shared(bert.attribute, bm, shared.text, 0)
     np.testing.assert_allclose(att.scores, bert.attribute(bm, shared.text, 0).scores, atol=1e-6)
-    assert ui.SHARED.stats()["hits"] > 0

@@ -192,7 +192,7 @@ def predictions(candidates: Sequence[tuple[str, float]], title: str | None = Non
                 truth: str | None = None) -> go.Figure:
     """Top-k candidates of one [MASK] as bars (the true word, when known, in red)."""
     labels = [esc(t) for t, _p in candidates]
-    return bar_topk(labels, [p for _t, p in candidates], title=title,
+    return bar_topk(labels, [p for _t, p in candidates], title=title, x_title=_("probability"),
                     highlight=esc(truth) if truth is not None else None)
 
 
@@ -328,6 +328,7 @@ def heatmap(trace, layer: int, head: int | None) -> go.Figure:
     view) with every token labelled."""
     labels = safe_labels(trace.tokens)
     fig = attention_heatmap(trace.weights[layer, head or 0], labels, labels, title=view_title(layer, head),
+                            x_title=_("key (attended to)"), y_title=_("query (attending)"),
                             height=min(950, max(460, 24 * len(trace.tokens) + 170)))
     return all_ticks(fig)
 
