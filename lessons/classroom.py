@@ -60,7 +60,7 @@ def section_teacher(seat):
                 st.rerun()
     with c2:
         st.image(vc.qr_png(link), caption=link, width=320)
-    st.caption(_("Push any lesson with **📣 Show this view to the class** in the class strip at the top of the page, "
+    st.caption(_("Push any lesson with **Show this view to the class** in the class strip at the top of the page, "
                  "then ask its questions there."))
 
 

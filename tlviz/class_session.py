@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -203,8 +204,15 @@ def post_run(seat: Seat | None, run: Mapping) -> bool:
     return True
 
 
+def plain(text: str) -> str:
+    """``text`` for a Markdown line, shown exactly as typed: every ASCII punctuation mark backslash-escaped (no
+    link, emphasis, ``:color[...]`` or HTML from a nickname)."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text))
+
+
 def status(seat: Seat, live: Live) -> str:
-    who = _("teacher") if seat.teacher else seat.nickname or ""
+    """The strip's first line (Markdown: the nickname escaped)."""
+    who = _("teacher") if seat.teacher else plain(seat.nickname or "")
     return _("Class {code} · {who} · {n} students").format(code=seat.code, who=who, n=live.students)
 
 

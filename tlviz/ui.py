@@ -429,7 +429,7 @@ def class_bar(seat, page: str) -> None:
             st.rerun(scope="app")
         if seat.teacher:
             asks, (c1, c2, c3) = {q.qid: q for q in cs.questions.for_lesson(page)}, box.columns([2, 4, 1])
-            if c1.button(_("📣 Show this view to the class"), key="_class_push"):
+            if c1.button(_("Show this view to the class"), key="_class_push", icon=":material/campaign:"):
                 cs.push(seat, page, st.query_params.to_dict())
             pick = c2.selectbox(_("Question"), list(asks), key="_class_pick", label_visibility="collapsed",
                                 format_func=lambda i: _(asks[i].prompt)) if asks else None
@@ -442,7 +442,7 @@ def class_bar(seat, page: str) -> None:
             box.plotly_chart(shared_figure(cs.histogram, tuple(live.tally.items()), q.answer), key="_class_hist",
                              config=PLOTLY_CONFIG)
         if q.revealed:
-            box.success(f"{cs.verdict(live)} {q.explanation}", icon="💡")
+            box.success(f"{cs.verdict(live)} {q.explanation}", icon=":material/lightbulb:")
         elif seat.teacher and box.button(_("Reveal the model's answer"), key="_class_reveal", type="primary"):
             cs.reveal(seat, q.qid)
             st.rerun()

@@ -24,8 +24,12 @@ def _page(**params):
 
 
 def _everything(at) -> str:
-    """Every text the page sends to the browser (element protos, serialised)."""
-    return json.dumps([str(node.proto) for node in at._tree.get("") if hasattr(node, "proto")]) + str(at._tree)
+    """Every text and widget on the page (values, labels, options), as one string."""
+    texts = [str(e.value) for kind in ("markdown", "caption", "text", "code", "success", "info", "warning", "error",
+                                       "title", "header", "subheader", "metric") for e in getattr(at, kind)]
+    widgets = [f"{w.label} {getattr(w, 'options', '')} {getattr(w, 'value', '')}"
+               for kind in ("button", "radio", "selectbox", "text_input", "toggle") for w in getattr(at, kind)]
+    return "\n".join(texts + widgets + [str(c.proto) for c in at.get("plotly_chart")])
 
 
 def _student(code, nickname="Ada"):

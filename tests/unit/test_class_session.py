@@ -79,3 +79,12 @@ def test_join_link_and_calling_page(monkeypatch):
     page = {"__file__": "/srv/tlviz/lessons/masks.py", "cs": cs}
     exec("found = cs.calling_page()", page)  # noqa: S102 - a stand-in for Streamlit running a page script
     assert page["found"] == "masks" and cs.calling_page() == ""
+
+
+def test_nicknames_reach_markdown_as_plain_text():
+    teacher = cs.start()
+    nick = "**B** [x](h:e) <b>:r[y]"
+    ada = cs.join(teacher.code, nick)
+    line = cs.status(ada, cs.poll(ada, 0))
+    assert "\\*\\*B\\*\\* \\[x\\]\\(h\\:e\\) \\<b\\>\\:r\\[y\\]" in line
+    assert cs.plain("Ελένη 2") == "Ελένη 2"
