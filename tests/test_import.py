@@ -1,4 +1,4 @@
-"""The engine is a library: importing it (every module but ui) never imports streamlit, and stays light.
+"""The engine is a library: importing it (every module but the ui layer) never imports streamlit, and stays light.
 
 Every submodule is found by walking the package (``tlviz.viz.*``, ``tlviz.data.*``, ``tlviz.transfer.*``... none
 escapes), each is imported in a fresh interpreter, and the heavy libraries it pulls in are compared with what
@@ -24,7 +24,13 @@ TORCH_AT_IMPORT = {"tlviz.transformer", "tlviz.seq2seq"}
 
 def submodules() -> list[str]:
     names = [m.name for m in pkgutil.walk_packages(tlviz.__path__, "tlviz.")]
-    return sorted(n for n in names if n != "tlviz.ui" and not n.startswith("tlviz.recipes."))
+    return sorted(n for n in names if not _is_ui(n) and not n.startswith("tlviz.recipes."))
+
+
+def _is_ui(name: str) -> bool:
+    """The interface layer (tlviz.ui, tlviz.ui_*) is Streamlit by design and is imported by pages only."""
+    last = name.rsplit(".", 1)[-1]
+    return name.count(".") == 1 and (last == "ui" or last.startswith("ui_"))
 
 
 def heavy_after_import(modules: list[str]) -> dict[str, list[str]]:

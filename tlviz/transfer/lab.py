@@ -140,14 +140,14 @@ class Run:
         rows = epoch_rows(self.history)
         acc = [r["val_acc"] for r in rows]
         info = self.history.info
-        return {_("run"): self.name, _("strategy"): _(STATUS_NAME[self.strategy]),
-                _("backbone"): self.spec.backbone + ("" if self.spec.pretrained else _(" (random init)")),
-                _("trainable params"): self.trainable_params, _("epochs"): len(rows),
+        return {_("run"): self.name, _("status"): _(STATUS[self.status]), _("epochs"): len(rows),
                 _("final val acc"): acc[-1] if acc else math.nan, _("best val acc"): max(acc, default=math.nan),
+                _("strategy"): _(STATUS_NAME[self.strategy]),
+                _("backbone"): self.spec.backbone + ("" if self.spec.pretrained else _(" (random init)")),
+                _("trainable params"): self.trainable_params,
                 _("s / epoch"): float(np.mean([r["epoch_seconds"] for r in rows])) if rows else math.nan,
                 _("feature cache"): _("yes ({s:.1f} s once)").format(s=info.get("cache_seconds", 0.0))
-                if info.get("cached") else _("no"),
-                _("status"): _(STATUS[self.status])}
+                if info.get("cached") else _("no")}
 
 
 STATUS_NAME = {"scratch": N_("from scratch"), "feature_extraction": N_("feature extraction"),
