@@ -5,7 +5,7 @@ import secrets
 
 import streamlit as st
 
-from tlviz import class_runs, class_session, ui
+from tlviz import class_runs, class_session, ui, ui_class
 from tlviz.i18n import _
 from tlviz.viz import classroom as vc
 
@@ -56,7 +56,7 @@ def section_teacher(seat):
         if st.button(_("End the class now"), key="cls_end"):
             with ui.guard(_("ending the class")):
                 class_session.store().end_class(seat.code, seat.token)
-                ui.class_seat(leave=True)
+                ui_class.class_seat(leave=True)
                 st.rerun()
     with c2:
         st.image(vc.qr_png(link), caption=link, width=320)
@@ -69,7 +69,7 @@ def section_student(seat):
     st.caption(_("Keep this page's link: it is your seat (also after a server restart). The class strip above "
                  "follows the teacher; switch it off to look around, on to come back."))
     if st.button(_("Leave the class"), key="cls_leave"):
-        ui.class_seat(leave=True)
+        ui_class.class_seat(leave=True)
         st.rerun()
 
 
@@ -110,7 +110,7 @@ def main():
     ui.header(_("Class mode"), _("One teacher leads, every student follows on their own device: predict, then see "
                                  "what the model really does, and put the whole class's training runs side by "
                                  "side."))
-    seat = ui.class_seat()
+    seat = ui_class.class_seat()
     if seat is None:
         return section_start_join()
     (section_teacher if seat.teacher else section_student)(seat)

@@ -47,7 +47,9 @@ def setup() -> str:
     holder = runtime.busy()
     if holder:
         st.sidebar.caption(_("Busy: {job}").format(job=holder))
-    class_seat(bar=True)
+    from tlviz import ui_class  # the class strip (ui_class imports this module)
+
+    ui_class.class_seat(bar=True)
     return lang
 
 
@@ -102,8 +104,9 @@ def kept(widget: Callable[..., Any], label: str, key: str, default: Any = None, 
     store = _store(key)
     if f"_pending_{key}" in st.session_state:  # set_kept after the widget was drawn: applied now, before it
         st.session_state[key] = st.session_state.pop(f"_pending_{key}")
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(store, default)
+    # Written before the widget every run: a widget with this key on another page (the language switch is on
+    # all of them) is another widget to Streamlit, and would otherwise start again from its first option.
+    st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state.get(store, default)
     if url:
         _url_in(key, url, parse, kwargs)
     value = widget(label, key=key, **kwargs)
@@ -319,7 +322,8 @@ def load_model(family: str, name: str) -> Any:
     loader = _loaders().get(family)
     if loader is None:
         raise InputError(_("No loader for models of the family '{family}'.").format(family=family))
-    with st.spinner(_("Loading {name} (first time only; it is then shared by everyone)…").format(name=name)), heavy(f"loading {name}"):
+    with st.spinner(_("Loading {name} (first time only; it is then shared by everyone)…").format(name=name)), \
+            heavy(f"loading {name}"):
         return loader(name)
 
 
@@ -394,67 +398,3 @@ def training_feedback(chart: Callable[[training.History], Any] | None = None, ti
             live.plotly_chart(chart(seen), width="stretch", key=None)
 
     return callback, seen
-
-
-# ------------------------------------------------------------------ class mode (the rules: tlviz.class_session)
-def class_seat(leave: bool = False, bar: bool = False):
-    """This session's class seat (``class_session.Seat``; None outside a class), kept in the session and the link
-    (which survives a server restart); ``leave=True`` drops it; ``bar=True`` draws the class strip (setup)."""
-    from tlviz import class_session as cs
-
-    seat, message, url = cs.sync(st.session_state.get("_class_seat"), st.query_params.to_dict(), leave)
-    st.session_state["_class_seat"] = seat
-    for k, v in url.items():
-        st.query_params.pop(k, None) if v is None else st.query_params.update({k: v})
-    if message:
-        st.warning(message, icon="🔗")
-    if st.session_state.get("_class_go"):
-        st.switch_page(**st.session_state.pop("_class_go"))
-    if bar and seat is not None:
-        class_bar(seat, cs.calling_page())
-    return seat
-
-
-@st.fragment(run_every=2.0)
-def class_bar(seat, page: str) -> None:
-    """The class strip on top of a member's every page (polled): follow the teacher, ask, answer, reveal."""
-    from tlviz import class_session as cs
-
-    with guard(_("class mode")):
-        live, box = cs.poll(seat, st.session_state.get("_class_seen", 0.0)), st.container(border=True)
-        box.caption(cs.status(seat, live))
-        if not seat.teacher and box.toggle(_("Follow the teacher"), value=True, key="_class_follow",
-                                           on_change=lambda: st.session_state.update(_class_seen=0.0)) and live.switch:
-            st.session_state.update(_class_seen=live.pushed, _class_go=live.switch)
-            st.rerun(scope="app")
-        if seat.teacher:
-            asks, (c1, c2, c3) = {q.qid: q for q in cs.questions.for_lesson(page)}, box.columns([2, 4, 1])
-            if c1.button(_("Show this view to the class"), key="_class_push", icon=":material/campaign:"):
-                cs.push(seat, page, st.query_params.to_dict())
-            pick = c2.selectbox(_("Question"), list(asks), key="_class_pick", label_visibility="collapsed",
-                                format_func=lambda i: _(asks[i].prompt)) if asks else None
-            if pick and c3.button(_("Ask"), key="_class_ask"):
-                live = cs.ask(seat, pick)
-        if (q := live.question) is None or live.lecture is None:
-            return
-        box.markdown(f"**{_(live.lecture.prompt)}**")
-        if q.revealed or seat.teacher:
-            box.plotly_chart(shared_figure(cs.histogram, tuple(live.tally.items()), q.answer), key="_class_hist",
-                             config=PLOTLY_CONFIG)
-        if q.revealed:
-            box.success(f"{cs.verdict(live)} {q.explanation}", icon=":material/lightbulb:")
-        elif seat.teacher and box.button(_("Reveal the model's answer"), key="_class_reveal", type="primary"):
-            cs.reveal(seat, q.qid)
-            st.rerun()
-        elif not seat.teacher:
-            cs.answer(seat, q.qid, box.radio(_("Your answer (you may change it until the reveal)"), q.choices,
-                      format_func=_, index=cs.index(q.choices, live.mine), key=f"_cq_{q.qid}"), live.mine)
-
-
-def post_class_run(run_summary: dict) -> bool:
-    """Post a finished lab run (``class_runs.run_summary``) to this session's class; False outside one."""
-    from tlviz import class_session as cs
-
-    with guard(_("posting the run to the class")):
-        return cs.post_run(st.session_state.get("_class_seat"), run_summary)
-    return False

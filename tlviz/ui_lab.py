@@ -130,12 +130,24 @@ def follow(runs: Sequence[T.Run], x_max: int) -> None:
         for run in active:
             run.job.touch(me)
             T.follow(run, now)
-            if not run.over:
+            if run.over:
+                _post_to_class(run)
+            else:
                 _live_run(run, q, me, x_max)
         if all(r.over for r in active):
             st.rerun(scope="app")
 
     live()
+
+
+def _post_to_class(run: T.Run) -> None:
+    """A finished run joins the class's gallery (when this student is in a class)."""
+    from tlviz import class_runs, ui_class
+
+    steps, values = run.history.series("val_acc", x="epoch")
+    if steps:
+        ui_class.post_class_run(class_runs.run_summary(run.strategy, steps, values, plan=run.spec.plan,
+                                                       label=run.name))
 
 
 def _live_run(run: T.Run, q: jobs.TrainingQueue, me: str, x_max: int) -> None:
