@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from tlviz import i18n, ui
+from tlviz.i18n import _
 from tlviz.lessons import GROUPS, available_lessons
 
 # A local SVG (sent inline as a data: URL): a :material/...: or emoji page icon makes the browser fetch the favicon
@@ -11,11 +13,12 @@ from tlviz.lessons import GROUPS, available_lessons
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
 st.set_page_config(page_title="tlviz: attention and transfer learning", page_icon=str(FAVICON), layout="wide")
 
-navigation = {"": [st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)]}
+i18n.set_language(ui.session_language())  # the menu speaks the page's language
+navigation = {"": [st.Page("lessons/home.py", title=_("Home"), icon=":material/home:", default=True)]}
 for group in GROUPS:
-    pages = [st.Page(lesson.page, title=lesson.title, icon=lesson.icon)
+    pages = [st.Page(lesson.page, title=_(lesson.title), icon=lesson.icon, url_path=Path(lesson.page).stem)
              for lesson in available_lessons() if lesson.group == group]
     if pages:
-        navigation[group] = pages
+        navigation[_(group)] = pages
 
 st.navigation(navigation).run()

@@ -53,16 +53,26 @@ def setup() -> str:
     return lang
 
 
-def choose_language() -> str:
-    """The session's language: ``?lang=`` in the URL, else the sidebar switch's last value, else the browser's
-    language (``st.context.locale``), overridden by ``TLVIZ_LANG``. Kept in the URL like every lesson input."""
-    codes = list(i18n.LANGUAGES)
+def session_language() -> str:
+    """The language this run will speak, before the switch is drawn (app.py's navigation titles need it):
+    ``?lang=`` in the URL, else the switch's last value, else the browser's language (``st.context.locale``),
+    overridden by ``TLVIZ_LANG``."""
     if "lang" not in st.session_state and _store("lang") not in st.session_state:
         locale = None
         with contextlib.suppress(Exception):  # no browser context in AppTest or a bare script run
             locale = st.context.locale
         st.session_state[_store("lang")] = i18n.default_language(locale)
-    i18n.set_language(st.session_state.get("lang") or st.session_state[_store("lang")])
+    wanted = st.query_params.get("lang")
+    if wanted in i18n.LANGUAGES:
+        return wanted
+    return st.session_state.get("lang") or st.session_state[_store("lang")]
+
+
+def choose_language() -> str:
+    """The session's language (:func:`session_language`), with its switch in the sidebar, kept in the URL like
+    every lesson input."""
+    codes = list(i18n.LANGUAGES)
+    i18n.set_language(session_language())
     lang = kept(st.sidebar.selectbox, "Language · Γλώσσα", key="lang", options=codes, url="lang",
                 format_func=lambda c: i18n.LANGUAGES[c])
     return i18n.set_language(lang)
@@ -83,8 +93,9 @@ def guard(what: str = "") -> Iterator[None]:
         st.error(str(exc), icon="⚠️")
     except Exception as exc:  # a bug must not blank the lesson; the log keeps the traceback for us
         log.exception("unexpected error%s", f" in {what}" if what else "")
-        st.error(f"Something went wrong{(' in ' + what) if what else ''}: {type(exc).__name__}: {exc}. "
-                 "Your inputs are kept; try other values or reload the page.", icon="🛑")
+        where = _("Something went wrong with {what}").format(what=what) if what else _("Something went wrong")
+        st.error(_("{where}: {error}. Your inputs are kept; try other values or reload the page.").format(
+            where=where, error=f"{type(exc).__name__}: {exc}"), icon="🛑")
 
 
 def _store(key: str) -> str:
