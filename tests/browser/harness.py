@@ -35,7 +35,7 @@ def streamlit_server(env: dict | None = None, timeout: float = 90.0) -> Iterator
     port = free_port()
     run_env = {**os.environ, "TLVIZ_OFFLINE": "1", "HF_HUB_OFFLINE": "1", **(env or {})}
     log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "artifacts").is_dir() else \
-        subprocess.DEVNULL
+        subprocess.DEVNULL  # noqa: SIM115 (the server's log stays open while it runs; closed below)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
          str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -60,6 +60,8 @@ def streamlit_server(env: dict | None = None, timeout: float = 90.0) -> Iterator
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
 
 
 @contextlib.contextmanager

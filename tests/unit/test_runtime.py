@@ -43,9 +43,8 @@ def test_exclusive_serialises_and_reports_waiting():
 
 
 def test_exclusive_is_reentrant_in_one_thread():
-    with runtime.exclusive("outer"):
-        with runtime.exclusive("inner"):
-            assert runtime.busy() == "outer"
+    with runtime.exclusive("outer"), runtime.exclusive("inner"):
+        assert runtime.busy() == "outer"
     assert runtime.busy() is None
 
 

@@ -91,7 +91,7 @@ def _brown(folder: Path) -> list[str]:
     out = []
     for path in sorted((folder / "package").glob("c[a-r][0-9][0-9]")):
         for line in path.read_text(encoding="latin-1").splitlines():
-            words = [w for w in _BROWN_TOKEN.findall(line.strip())]
+            words = list(_BROWN_TOKEN.findall(line.strip()))
             if words:
                 text = " ".join(words).replace("``", '"').replace("''", '"')
                 out.append(text)

@@ -28,7 +28,7 @@ class ImageDataset:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple["ImageDataset", "ImageDataset"]:
+    def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple[ImageDataset, ImageDataset]:
         """A stratified, seeded train/test split (the same seed always gives the same split)."""
         rng = np.random.default_rng(seed)
         test_idx = []

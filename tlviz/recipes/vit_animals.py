@@ -7,9 +7,9 @@ seeded stratified split (``ImageDataset.split(0.2, seed=0)``) gives 8,000 traini
 split is never trained on: its accuracy is printed every 5 epochs for monitoring (nothing inside a run depends on
 it) and the final one is written into the checkpoint. History: a first run with stronger augmentation, batch 128
 and drop-path 0.05 underfitted (79.2% on its own clean training images, 80.7% test); the defaults here (milder
-augmentation, batch 64, no drop-path) gave 91.6% test, 92.1% train in 14 minutes on 2 busy CPU cores. 4x4 patches make a 7x7 grid (49 tokens +
-the class token). Random affine augmentation (shift, small rotation and scale, horizontal flip) matters: a ViT
-has no convolutional prior, and 8,000 images are few.
+augmentation, batch 64, no drop-path) gave 91.6% test, 92.1% train in 14 minutes on 2 busy CPU cores. 4x4 patches
+make a 7x7 grid (49 tokens + the class token). Random affine augmentation (shift, small rotation and scale,
+horizontal flip) matters: a ViT has no convolutional prior, and 8,000 images are few.
 
 The learning rate follows a cosine over training *progress*, the larger of (steps done / steps planned) and
 (minutes spent / ``--budget-min``): on a busy or slow CPU the schedule still completes inside the time budget
