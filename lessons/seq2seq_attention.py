@@ -8,10 +8,10 @@ from tlviz.i18n import _
 from tlviz.viz import seq2seq as vz
 
 
-def show(name: str, builder, *args, side: bool = False, place=None, **kwargs):
-    """A figure built once for the whole class (per language), with its explanation and CSV export."""
+def show(name: str, builder, *args, side: bool = False, place=None, note: str = "", **kwargs):
+    """A figure built once for the class (per language), its explanation (+ a ``note`` on its numbers), CSV."""
     with place or st.container():
-        ui.figure(ui.shared_figure(builder, *args, **kwargs), f"s2s_{name}", _(vz.EXPLAIN[name]), side=side)
+        ui.figure(ui.shared_figure(builder, *args, **kwargs), f"s2s_{name}", _(vz.EXPLAIN[name]) + note, side=side)
 
 
 def section_inputs():
@@ -35,8 +35,7 @@ def section_inputs():
 
 
 def section_worked(names, cells, method, temperature):
-    """The general score's W (typed) or the additive score's seeded parameters, then scores, weights, weighted
-    states and the context vector of the typed numbers."""
+    """The general score's W (typed) or the additive score's seeded parameters, then every step on the numbers."""
     d, params = len(cells[0]), {}
     if method == "general":
         text = ui.kept(st.columns([2, 3])[0].text_area, _(vz.TEXT["W"]).format(d=d), key=f"s2s_W_{d}",
@@ -53,7 +52,8 @@ def section_worked(names, cells, method, temperature):
     left.dataframe(ui.shared_figure(vz.worked_table, ex, names[1:]), hide_index=True, width="stretch")
     right.markdown(_("#### context vector\n### c ≈ {c}").format(c=vz.fmt_vector(ex.context.round(3))))
     right.caption(_(vz.TEXT["context_exact"]).format(c=vz.fmt_vector(ex.context)))
-    show("scores", vz.scores_weights, ex.scores, ex.weights, names[1:], side=True)
+    show("scores", vz.scores_weights, ex.scores, ex.weights, names[1:], side=True,
+         note=" " + vz.softmax_note(ex.scores, temperature, names[1:]))
     show("weighted", vz.weighted_states, H, ex.weights, ex.weighted, ex.context, names[1:], side=True)
     show("temperature", vz.temperature_curves, ex.scores, temperature, labels=names[1:], side=True)
     return ex

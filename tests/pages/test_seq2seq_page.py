@@ -54,6 +54,33 @@ def test_lecture_example_and_trained_model(at):
     assert len(at.get("download_button")) >= 7  # CSV export of every figure
 
 
+def _scores_caption(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Step 1:"))
+
+
+def test_captions_and_table_follow_the_numbers_shown(at):
+    # The lecture's numbers: 60 against 35, e^25 ≈ 7.2·10¹⁰; weights such as 1.4e-20 show as 0, as on the slides.
+    assert "Here 60 (h2) against the runner-up 35 (h4): e^25 ≈ 7.2·10¹⁰ times more weight for h2." in \
+        _scores_caption(at)
+    table = at.dataframe[0].value
+    assert table["alignment αⱼ (softmax)"].tolist() == ["0", "1", "0", "0"]
+    assert table["weighted αⱼ · hⱼ"].tolist() == ["[0, 0, 0]", "[5, 0, 1]", "[0, 0, 0]", "[0, 0, 0]"]
+    weighted = _figure(at, "s2s_weighted")["data"][0]
+    z = figure_array(weighted["z"])  # exact underneath (hover, CSV): 2.86e-20 shown as 0
+    assert "e-" not in json.dumps(weighted["text"]) and weighted["text"][0][1] == "0" and 0 < z[0, 1] < 1e-19
+    # The student types s = [1, 1, 1]: scores 2, 6, 2, 6, and the caption says what these numbers do.
+    for c in range(3):
+        at.text_input(key=f"s2s_cell_-1_{c}").input("1").run()
+    assert at.dataframe[0].value["score"].tolist() == ["2", "6", "2", "6"]
+    caption = _scores_caption(at)
+    assert "60" not in caption and "e^25" not in caption
+    assert "the best score, 6, is shared by h2, h4: equal scores get equal weights (≈ 0.491 each)" in caption
+    at.select_slider(key="s2s_T").set_value(2.0).run()
+    at.text_input(key="s2s_cell_-1_0").input("2").run()  # s = [2, 1, 1]: scores 2, 11, 3, 6
+    assert "Here 11 (h2) against the runner-up 6 (h4): e^((11 − 6) / 2) = e^2.5 ≈ 12.2 times more weight for h2." \
+        in _scores_caption(at)
+
+
 def test_editing_numbers_follows_the_oracle(at):
     at.text_input(key="s2s_cell_1_0").input("0").run()  # h2 = [0, 0, 1]: now h4 wins
     H = [list(h) for h in LECTURE_H]

@@ -160,3 +160,21 @@ def test_shipped_alignment_is_monotonic_where_the_format_is(shipped):
     centre = tr.attention[digits] @ np.arange(tr.attention.shape[1])
     groups = [centre[:4].mean(), centre[4:6].mean(), centre[6:8].mean()]
     assert groups[0] < groups[1] < groups[2]
+
+
+def test_worked_example_texts_are_computed_from_the_numbers():
+    from tlviz import attention
+    from tlviz.viz import seq2seq as vz
+
+    assert [vz.fmt_rounded(v) for v in (2.863e-20, -1e-9, 0.99999, 0.7311, 60.0)] == ["0", "0", "1", "0.731", "60"]
+    assert vz.fmt_power(25) == "7.2·10¹⁰" and vz.fmt_power(5) == "148"
+    assert vz.fmt_power(1000) == "2.0·10⁴³⁴"  # e^1000 without overflow
+    ex = attention.worked_example()  # the lecture's 15, 60, 15, 35
+    assert vz.softmax_note(ex.scores) == "Here 60 (h2) against the runner-up 35 (h4): e^25 ≈ 7.2·10¹⁰ times more " \
+                                         "weight for h2."
+    tie = attention.worked_example([1, 1, 1])  # scores 2, 6, 2, 6
+    assert "shared by h2, h4" in vz.softmax_note(tie.scores) and f"≈ {tie.weights[1]:.3f} each" in \
+        vz.softmax_note(tie.scores)
+    assert vz.softmax_note([3.0]) == "Here there is one state only: it takes all the weight."
+    table = vz.worked_table(ex)
+    assert table["alignment αⱼ (softmax)"].tolist() == ["0", "1", "0", "0"]

@@ -4,6 +4,7 @@ alignments and decoding steps. Pure: numpy + labels in, ``go.Figure`` out (conve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -51,11 +52,12 @@ TEXT = {
     "seed": N_("Seed of W1, W2, v (learnt in a real model)"),
 }
 EXPLAIN = {
-    "scores": N_("Step 1: each encoder state is scored against the decoder state. Step 2: the softmax turns scores "
-                 "into positive weights that sum to 1; a score far above the others takes almost all the weight "
-                 "(60 against 35: e^25 ≈ 7·10¹⁰ times more)."),
-    "weighted": N_("Step 3: each encoder state times its weight. Step 4: their sum (below the line) is the context "
-                   "vector."),
+    "scores": N_("Step 1: each encoder state gets a **score** against the decoder state. Step 2: the **softmax** "
+                 "turns the scores into the **alignment** weights αⱼ, positive and summing to 1; a score far above "
+                 "the others takes almost all the weight."),
+    "weighted": N_("Step 3: each encoder state times its alignment weight. Step 4: their sum (below the line) is the "
+                   "**context vector** c = Σ αⱼ hⱼ. Cells are rounded to 3 decimals as on the slides; hover for the "
+                   "exact value (and the CSV has every digit)."),
     "temperature": N_("The same scores divided by T before the softmax: as T shrinks the largest score takes "
                       "everything (hard attention); as T grows every state gets nearly 1/n (no focus at all)."),
     "alignment": N_("Each row is one decoding step: where that output character looked in the source. Year digits "
@@ -95,9 +97,50 @@ def fmt_number(v: float) -> str:
     return f"{v:.1e}"
 
 
-def fmt_vector(v) -> str:
-    """``[5, 0, 1]`` style, for tables and captions."""
-    return "[" + ", ".join(fmt_number(x) for x in np.asarray(v, float).ravel()) + "]"
+def fmt_rounded(v: float, digits: int = 3) -> str:
+    """A number rounded for display as the slides write it: 2.863e-20 -> ``0``, 0.99999 -> ``1``, 0.7311 ->
+    ``0.731`` (the exact value stays in the figures' hover and CSV)."""
+    return fmt_number(round(float(v), digits) + 0.0)  # + 0.0: no "-0"
+
+
+def fmt_vector(v, digits: int | None = None) -> str:
+    """``[5, 0, 1]`` style, for tables and captions (rounded to ``digits`` decimals when given)."""
+    cell = fmt_number if digits is None else (lambda x: fmt_rounded(x, digits))
+    return "[" + ", ".join(cell(x) for x in np.asarray(v, float).ravel()) + "]"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt_power(log_e: float) -> str:
+    """``e^log_e`` written for people: 148, or 7.2·10¹⁰ for e^25 (computed in logs: never overflows)."""
+    if log_e < math.log(1e4):
+        return f"{math.exp(log_e):.3g}"
+    log10 = log_e / math.log(10)
+    k = math.floor(log10)
+    return f"{10 ** (log10 - k):.1f}·10" + str(k).translate(_SUPERSCRIPT)
+
+
+def softmax_note(scores, temperature: float = 1.0, labels: Sequence[str] | None = None) -> str:
+    """What the softmax did to *these* scores, in one sentence computed from them: the best score against the
+    runner-up and how many times more weight that gives (``e^((a - b) / T)``), or that the best scores tie."""
+    s = np.asarray(scores, float)
+    labels = list(labels or state_labels(len(s)))
+    if s.size == 1:
+        return _("Here there is one state only: it takes all the weight.")
+    order = np.argsort(-s, kind="stable")
+    i, j = int(order[0]), int(order[1])
+    gap = float(s[i] - s[j]) / float(temperature)
+    if gap < 1e-9:
+        tied = [labels[k] for k in order if s[i] - s[k] < 1e-9]
+        share = 1.0 / float(np.exp((s - s[i]) / float(temperature)).sum())
+        return _("Here the best score, {a}, is shared by {states}: equal scores get equal weights (≈ {w} each)."
+                 ).format(a=fmt_number(s[i]), states=", ".join(tied), w=fmt_rounded(share))
+    power = fmt_number(gap)
+    if temperature != 1:
+        power = f"(({fmt_number(s[i])} − {fmt_number(s[j])}) / {float(temperature):g}) = e^{power}"
+    return _("Here {a} ({A}) against the runner-up {b} ({B}): e^{power} ≈ {times} times more weight for {A}.").format(
+        a=fmt_number(s[i]), A=labels[i], b=fmt_number(s[j]), B=labels[j], power=power, times=fmt_power(gap))
 
 
 def display_token(token: str) -> str:
@@ -106,14 +149,15 @@ def display_token(token: str) -> str:
 
 
 def worked_table(ex, labels: Sequence[str] | None = None) -> pd.DataFrame:
-    """The worked example as a table: each state, its score, its weight and the weighted state."""
+    """The worked example as a table: each state, its score, its alignment weight and the weighted state, rounded
+    to 3 decimals as the slides write them (2.863e-20 shows as 0; the figures keep the exact values)."""
     import pandas as pd
 
     labels = list(labels or state_labels(len(ex.scores)))
-    return pd.DataFrame({_("state"): labels, "hⱼ": [fmt_vector(h) for h in ex.encoder_hidden],
+    return pd.DataFrame({_("state"): labels, _("encoder state hⱼ"): [fmt_vector(h) for h in ex.encoder_hidden],
                          _("score"): [fmt_number(v) for v in ex.scores],
-                         _("weight αⱼ"): [f"{v:.4g}" for v in ex.weights],
-                         "αⱼ · hⱼ": [fmt_vector(v) for v in ex.weighted]})
+                         _("alignment αⱼ (softmax)"): [fmt_rounded(v) for v in ex.weights],
+                         _("weighted αⱼ · hⱼ"): [fmt_vector(v, 3) for v in ex.weighted]})
 
 
 def state_labels(n: int) -> list[str]:
@@ -127,12 +171,14 @@ def scores_weights(scores, weights, labels: Sequence[str] | None = None, title: 
 
     s, w = np.asarray(scores, float), np.asarray(weights, float)
     labels = _labels(labels or state_labels(len(s)), len(s))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("1. scores  s·hⱼ"), _("2. softmax → attention weights")),
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("1. score  s·hⱼ"), _("2. softmax → alignment αⱼ")),
                         horizontal_spacing=0.12)
     fig.add_trace(go.Bar(x=labels, y=s, name=_("score"), marker_color="#7f7f7f", text=[fmt_number(v) for v in s],
-                         textposition="outside", cliponaxis=False), row=1, col=1)
-    fig.add_trace(go.Bar(x=labels, y=w, name=_("weight"), marker_color=HEAD_COLORS[0], text=[f"{v:.3f}" for v in w],
-                         textposition="outside", cliponaxis=False), row=1, col=2)
+                         textposition="outside", cliponaxis=False,
+                         hovertemplate="%{x}: " + _("score") + " %{y:.10g}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(x=labels, y=w, name=_("alignment"), marker_color=HEAD_COLORS[0],
+                         text=[fmt_rounded(v) for v in w], textposition="outside", cliponaxis=False,
+                         hovertemplate="%{x}: α = %{y:.10g}<extra></extra>"), row=1, col=2)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     lo, hi = min(0.0, float(s.min())), max(0.0, float(s.max()))
     pad = 0.15 * (hi - lo or 1.0)
@@ -148,9 +194,12 @@ def weighted_states(encoder_hidden, weights, weighted, context, labels: Sequence
     h = np.asarray(encoder_hidden, float)
     w = np.asarray(weights, float)
     rows = np.vstack([np.asarray(weighted, float), np.asarray(context, float)[None]])  # (n + 1, d)
-    names = [f"{w[j]:.3f} × {lab}" for j, lab in enumerate(labels or state_labels(len(h)))] + [_("context Σ")]
+    names = [f"{fmt_rounded(w[j])} × {lab}" for j, lab in enumerate(labels or state_labels(len(h)))]
+    names.append(_("context vector c = Σ"))
     fig = matrix_heatmap(rows, x_labels=[_("dim {i}").format(i=i + 1) for i in range(h.shape[1])], y_labels=names,
                          title=title, fmt=".3g", value_name=_("value"), height=80 + 48 * len(names))
+    fig.data[0].text = np.vectorize(fmt_rounded)(rows)  # rounded as on the slides
+    fig.data[0].hovertemplate = "%{y}, %{x}<br>" + _("value") + " %{z:.10g}<extra></extra>"  # the exact value
     fig.add_hline(y=len(names) - 1.5, line=dict(color="black", width=3))
     return fig
 
