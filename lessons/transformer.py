@@ -46,8 +46,8 @@ def section_inputs(translator, column):
                    help=_("Examples: {examples}").format(examples=" · ".join(task.examples)))
     target = ui.kept(column.text_input, _("Target sentence for teacher forcing (empty: the corpus translation, else "
                      "the model's own)"), key="tf_tgt", default="", url="tgt")
-    pad = ui.kept(column.checkbox, _("Add 3 <pad> tokens to the source, as in a batch (shows the padding mask)"),
-                  key="tf_pad", default=False, url="pad")
+    pad = ui.kept(column.checkbox, _(tviz.PAD_LABEL), key="tf_pad", default=False, url="pad",
+                  help=_(tviz.PAD_HELP))
     with ui.guard(_("the forward pass")):
         view = shared(tf.trace_sentence, translator, text, target, 3 if pad else 0)
         if view.unknown:

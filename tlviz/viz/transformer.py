@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 #: The three attention blocks, by key (the URL's ``block=``); names translated where shown: ``_(BLOCKS[key])``.
+#: The padding option: one name on its checkbox and wherever a text points to it.
+PAD_LABEL = N_("Pad the source")
+PAD_HELP = N_("Adds 3 <pad> tokens to the source sentence, as in a batch of sentences of different lengths: step 5 "
+              "then shows the padding mask.")
 BLOCKS = {
     "encoder": N_("Encoder self-attention"),
     "decoder": N_("Decoder masked self-attention"),
@@ -160,7 +164,7 @@ def walkthrough(trace, src_tokens: Sequence[str], tgt_tokens: Sequence[str], blo
                 "words it must predict.")
     elif not (~mask).any():
         why = _("Padding positions would be set to −∞ here; a single sentence has no padding, so nothing is masked "
-                "(tick the padding option above to see a padding mask).")
+                "(tick “{pad}” above to see a padding mask).").format(pad=_(PAD_LABEL))
     else:
         why = _("Padding keys are set to −∞ and get zero weight after the softmax.")
     steps.append(Step(_("5. Mask: forbidden cells become −∞"), matrix_heatmap(raw, masked=~mask, **axes), why,
