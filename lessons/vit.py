@@ -107,9 +107,14 @@ def section_prediction(res, model, source):
 
 def main():
     ui.setup()
-    ui.header(_("Vision Transformer: an image is worth 16x16 words"), _(vz.INTRO))
-    with ui.guard(_("the analysis")):
+    top, model = st.container(), None  # the title waits for the model: it states the patch size really used
+    with ui.guard(_("the model")):
         model = section_model()
+    with top:
+        ui.header(vz.title(model), _(vz.INTRO))
+    with ui.guard(_("the analysis")):
+        if model is None:
+            return
         source, label = section_image(model)
         res = ui.shared(vit.lesson, model, source)  # once per (model, image) for the whole class
         section_sequence(res, label)

@@ -29,6 +29,19 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+TITLE = N_("Vision Transformer: “An image is worth 16x16 words”")
+TITLE_MODEL = N_("{title} · this model's words: {p}x{p}-pixel patches, {rows}x{cols} of them ({s}x{s} px)")
+
+
+def title(model=None) -> str:
+    """The page title: the paper's, and beside it the patch size the chosen model really uses (the offline
+    default cuts 28x28 images into 4x4 patches, not 16x16)."""
+    if model is None:
+        return _(TITLE)
+    rows, cols = model.grid
+    return _(TITLE_MODEL).format(title=_(TITLE), p=model.patch_size, s=model.input_size, rows=rows, cols=cols)
+
+
 INTRO = N_("A ViT cuts the image into a grid of **patches**, flattens each one and **projects** it linearly to a "
            "token, adds a learnt **position embedding**, puts a **[CLS]** token in front and reads the sequence "
            "with a standard Transformer encoder. The class is predicted from the [CLS] token's final state.")
