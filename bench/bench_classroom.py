@@ -140,6 +140,19 @@ class Server:
     def threads(self) -> int:
         return self.ps.num_threads()
 
+    def sessions(self) -> int | None:
+        """Sessions the server still holds (``active_sessions`` of ``/_stcore/metrics``), None if unreadable."""
+        with contextlib.suppress(OSError, ValueError), urllib.request.urlopen(self.url + "/_stcore/metrics",
+                                                                               timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("active_sessions"):
+                    return int(float(line.split()[-1]))
+        return None
+
+    def state(self) -> tuple[int, int, int | None]:
+        """(RSS bytes, threads, sessions held)."""
+        return self.rss(), self.threads(), self.sessions()
+
     def window_peak(self) -> int:
         """The peak RSS since the last call (and restart the window)."""
         peak, self._window = self._window, self.rss()
@@ -328,6 +341,9 @@ async def _class(server: Server, page_names: dict[str, str], students: int, mode
             if mode == "sentences":
                 applied = sum(1 for s, q in zip(class_, queries) if parse_qs(q).items() <= parse_qs(s.query).items())
             results.append(PageResult(name, times, failures, first, server.window_peak(), applied))
+            r = results[-1]
+            print(f"  [{server.profile}] {name}: first {_s(first)} s, p50 {_s(r.p50)}, p95 {_s(r.p95)}, max "
+                  f"{_s(r.max)} s, failed {len(failures)}/{students}", file=sys.stderr, flush=True)
     finally:
         await asyncio.gather(teacher.close(), *(s.close() for s in class_))
     return results
@@ -374,11 +390,11 @@ async def _soak(server: Server, lessons: list[str], sessions: int, concurrency: 
                 done += 1
                 if done in marks:
                     await asyncio.sleep(1.0)  # let the server notice the closed sockets
-                    samples[done] = (server.rss(), server.threads())
+                    samples[done] = server.state()
 
     await asyncio.gather(*(one(i) for i in range(sessions)))
     await asyncio.sleep(5.0)
-    samples["end + 5 s"] = (server.rss(), server.threads())
+    samples["end + 5 s"] = server.state()
     return {"samples": samples, "failures": failures, "times": times}
 
 
@@ -386,7 +402,7 @@ def soak(sessions: int = 300, concurrency: int = 60, profile: str = "ours", time
          page_names: list[str] | None = None) -> dict:
     chosen = [p for n, p in pages(page_names).items() if n != "home"] or [""]
     with Server(profile) as server:
-        start = (server.rss(), server.threads())
+        start = server.state()
         out = asyncio.run(_soak(server, chosen, sessions, concurrency, timeout, (min(60, sessions), sessions)))
         out["samples"] = {"start": start, **out["samples"]}
         out["peak_rss"] = server.peak()
@@ -430,8 +446,9 @@ def format_class(out: dict[str, dict], students: int) -> str:
 
 
 def format_soak(out: dict) -> str:
-    lines = [f"{'after sessions':>16} | {'RSS MB':>7} | threads"]
-    lines += [f"{str(k):>16} | {rss / MB:7.0f} | {n}" for k, (rss, n) in out["samples"].items()]
+    lines = [f"{'after sessions':>16} | {'RSS MB':>7} | threads | sessions held"]
+    lines += [f"{str(k):>16} | {rss / MB:7.0f} | {n:7d} | {'-' if held is None else held}"
+              for k, (rss, n, held) in out["samples"].items()]
     times = sorted(out["times"])
     lines.append(f"runs {len(times)}, p50 {_s(statistics.median(times) if times else None)} s, max "
                  f"{_s(times[-1] if times else None)} s, failed sessions {len(out['failures'])}, peak RSS "
