@@ -31,7 +31,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	touch $@
 
 $(LOCALES)/%/LC_MESSAGES/tlviz.mo: $(LOCALES)/%/LC_MESSAGES/tlviz.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -i $< -o $@ -l $*
+	$(PY) -c "import sys; from tlviz.i18n import compile_catalogue; compile_catalogue(*sys.argv[1:])" $< $@
 
 catalogues: $(MO)
 
@@ -69,7 +69,7 @@ lint: $(VENV)/.installed-test
 messages: $(VENV)/.installed
 	mkdir -p $(LOCALES)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location -o $(LOCALES)/tlviz.pot .
-	$(VENV)/bin/pybabel update -i $(LOCALES)/tlviz.pot -d $(LOCALES) -D tlviz -l el --init-missing
+	$(VENV)/bin/pybabel update -i $(LOCALES)/tlviz.pot -d $(LOCALES) -D tlviz -l el --init-missing --no-fuzzy-matching
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

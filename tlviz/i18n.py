@@ -81,6 +81,17 @@ def _compile(po: Path, mo: Path) -> None:
     tmp.replace(mo)
 
 
+def compile_catalogue(po: str | Path, mo: str | Path | None = None) -> Path:
+    """Compile a ``.po`` file to its ``.mo`` beside it (or at ``mo``), as the app does on first use. Unlike
+    ``pybabel compile`` it does not refuse texts with a literal "%" (e.g. "90% of the way") that Babel's
+    extractor flags as ``python-format``; tlviz formats with ``str.format`` and tests that the ``{fields}``
+    of every translation match (tests/unit/test_catalogue.py)."""
+    po = Path(po)
+    mo = Path(mo) if mo is not None else po.with_suffix(".mo")
+    _compile(po, mo)
+    return mo
+
+
 def catalogue(code: str) -> gettext.NullTranslations:
     """The compiled translations of ``code`` (a null catalogue for English or a language without one)."""
     code = normalise(code) or SOURCE
