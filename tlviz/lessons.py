@@ -44,6 +44,9 @@ LESSONS: tuple[Lesson, ...] = (
            N_("Predict [MASK]ed words and read every layer's and head's attention in a real pretrained model.")),
     Lesson("Pretrained models", "lessons/vit.py", N_("Vision Transformer"), ":material/image:",
            N_("An image is worth 16x16 words: patches, position embeddings, attention over the image, rollout.")),
+    Lesson("Transfer learning", "lessons/imagenet_milestones.py", N_("ImageNet milestones"), ":material/emoji_events:",
+           N_("AlexNet, GoogLeNet, VGG-16 and ResNet on their real definitions: parameters, layers, the 3×3 "
+              "arithmetic, the Inception module, and a plain against a residual network trained live.")),
     Lesson("Transfer learning", "lessons/transfer_lab.py", N_("Transfer-learning lab"), ":material/science:",
            N_("Freeze layers, retrain live and measure the three benefits: higher start, slope and asymptote.")),
     Lesson("Reference", "lessons/glossary.py", N_("Glossary"), ":material/translate:",
