@@ -39,6 +39,7 @@ def section_plan(data: T.LabData | None) -> T.RunSpec | None:
         st.caption(_(T.STRATEGIES[strategy]))
     with right:
         cfg = ui_lab.train_config()
+        st.caption(T.budget_note(strategy, cfg.epochs, cfg.patience))
     if data is None:
         return None
     names, params, new = ui.shared(T.structure, backbone, len(data.classes))
@@ -47,13 +48,13 @@ def section_plan(data: T.LabData | None) -> T.RunSpec | None:
     plan = ui_lab.freeze_plan(names, strategy, k, backbone)
     lrs = T.stage_lrs(new, plan, cfg.lr, cfg.backbone_lr_factor, pretrained=strategy != "scratch")
     ui.figure(V.block_diagram(names, params, plan, lrs, new), "tl_blocks", _(V.BLOCKS_NOTE))
-    return T.RunSpec(data.fingerprint, backbone, strategy, plan, cfg)
+    return T.RunSpec(data.fingerprint, backbone, strategy, plan, T.budget(strategy, cfg))
 
 
 def section_train(runs: list, spec: T.RunSpec | None, data: T.LabData | None) -> None:
     st.subheader(_("3 · Predict, then train"))
-    prediction = st.radio(_("Before you train: compared with **from scratch**, this run's first accuracy will be…"),
-                          T.PREDICTIONS, index=None, horizontal=True, key="tl_predict", format_func=_)
+    prediction = st.radio(T.prediction_question(spec.strategy if spec else None), T.PREDICTIONS, index=None,
+                          horizontal=True, key="tl_predict", format_func=_)
     if st.button(_("▶ Train"), type="primary", disabled=spec is None or not any(spec.plan)):
         with ui.guard(_("training")):
             names, params, _new = ui.shared(T.structure, spec.backbone, len(data.classes))
@@ -69,7 +70,7 @@ def section_compare(runs: list) -> None:
     st.subheader(_("4 · Compare runs: start, slope, asymptote"))
     st.dataframe(pd.DataFrame([r.summary() for r in runs]), hide_index=True, width="stretch")
     by_name = {r.name: r for r in runs if T.epoch_rows(r.history)}
-    picked = st.multiselect(_("Runs to compare"), list(by_name), default=list(by_name)[-4:], key=f"tl_cmp{len(runs)}")
+    picked = st.multiselect(_("Runs to compare"), list(by_name), default=[*by_name][-4:], key=f"tl_cmp{len(by_name)}")
     metric = st.radio(_("Curve"), list(CURVES), horizontal=True, key="tl_metric",
                       format_func=lambda m: _(CURVES[m]))
     chosen = [by_name[n] for n in picked]

@@ -15,6 +15,7 @@ import streamlit as st
 from tlviz import jobs, ui
 from tlviz import transfer as T
 from tlviz.data import uploads
+from tlviz.errors import InputError
 from tlviz.i18n import _
 from tlviz.viz import transfer as V
 
@@ -43,16 +44,16 @@ def own_images(size: int) -> T.LabData | None:
     with zip_tab:
         z = st.file_uploader(_("Zip (cats/…, dogs/…)"), type=["zip"], key="tl_zip")
         if z is not None and st.button(_("Use this zip"), key="tl_use_zip"):
-            st.session_state["tl_upload"] = uploads.from_zip(z.getvalue(), name=z.name)
+            _use_upload(lambda: uploads.from_zip(z.getvalue(), name=z.name))
     with class_tab:
         n = st.number_input(_("Number of classes"), 2, 8, 2, key="tl_nclass")
-        given = {}
+        given = []  # (class name, files) per column: two columns may carry the same name (refused, with a message)
         for i, col in enumerate(st.columns(int(n))):
             name = col.text_input(_("Class name"), _("class {i}").format(i=i + 1), key=f"tl_cname{i}")
             files = col.file_uploader(_("Images"), accept_multiple_files=True, key=f"tl_files{i}")
-            given[name] = [(f.name, f.getvalue()) for f in files or []]
+            given.append((name, [(f.name, f.getvalue()) for f in files or []]))
         if st.button(_("Use these images"), key="tl_use_files"):
-            st.session_state["tl_upload"] = uploads.from_class_files(given)
+            _use_upload(lambda: uploads.from_class_files(given))
     up = st.session_state.get("tl_upload")
     if up is None:
         st.info(_("Upload images and press the button to use them. Limits: 2–20 classes, at least 2 images each (up "
@@ -64,6 +65,15 @@ def own_images(size: int) -> T.LabData | None:
     if st.session_state.get("tl_upload_data", (None,))[0] is not up:
         st.session_state["tl_upload_data"] = (up, T.prepare(up.dataset, size, None, None, 0.2))
     return st.session_state["tl_upload_data"][1]
+
+
+def _use_upload(read) -> None:
+    """Take a new upload, or say why it was refused and keep the images used before."""
+    try:
+        st.session_state["tl_upload"] = read()
+    except InputError as exc:
+        kept = _(" The images you used before are kept.") if "tl_upload" in st.session_state else ""
+        st.error(f"{exc}{kept}", icon="⚠️")
 
 
 def packaged_images(source: str, size: int, val_per_class: int) -> T.LabData:
@@ -90,9 +100,9 @@ def train_config() -> T.TrainConfig:
                    options=[3e-4, 1e-3, 3e-3, 1e-2, 3e-2], format_func=lambda v: f"{v:g}"),
         backbone_lr_factor=ui.kept(st.select_slider, _("Pretrained layers learn this much slower (× rate)"),
                                    key="tl_factor", default=0.1, options=[0.01, 0.03, 0.1, 0.3, 1.0], url="factor"),
-        patience=ui.kept(st.slider, _("Early stopping: stop after this many epochs without a better validation loss "
-                                      "(0 = never)"), key="tl_patience", default=4, min_value=0, max_value=10,
-                         url="patience") or None,
+        patience=ui.kept(st.slider, _("Early stopping: stop after this many epochs with neither a better validation "
+                                      "loss nor accuracy (0 = never)"), key="tl_patience", default=4, min_value=0,
+                         max_value=10, url="patience") or None,
         augment=ui.kept(st.checkbox, _("Augment (flips, shifts): the whole network then runs every epoch"),
                         key="tl_augment", default=False, url="augment"))
 
@@ -175,13 +185,19 @@ def _live_run(run: T.Run, q: jobs.TrainingQueue, me: str, x_max: int) -> None:
 # ============================================================================================ runs side by side
 
 def compare(chosen: Sequence[T.Run], metric: str, label: str) -> None:
-    """The chosen runs' curves with start, slope and asymptote marked, the three side by side, their CSV, and the
-    check of the student's prediction."""
+    """The chosen runs' curves with start, slope and asymptote marked, the three side by side, what they show in
+    words (computed from these runs), their CSV, and the check of the student's prediction."""
     curves = {r.name: r.history.series(metric, x="epoch") for r in chosen}
     metrics = {n: T.curve_metrics(*c, higher_is_better="acc" in metric) for n, c in curves.items()}
-    ui.figure(V.training_curves(curves, label, metrics), "tl_curves", _(V.CURVES_NOTE))
-    ui.figure(V.metrics_comparison(list(metrics), list(metrics.values()), metric.split("_")[1]), "tl_metrics",
-              _(V.METRICS_NOTE))
+    end = 1 + T.SLOPE_WINDOW
+    ui.figure(V.training_curves(curves, label, metrics, x_title=_("epoch")), "tl_curves",
+              _(V.CURVES_NOTE).format(end=end))
+    unit = _("accuracy") if "acc" in metric else _("loss")
+    ui.figure(V.metrics_comparison(list(metrics), list(metrics.values()), unit, _("epoch")), "tl_metrics",
+              _(V.METRICS_NOTE).format(end=end))
+    shows = T.benefits_text(chosen, metric)
+    if shows:
+        st.markdown(_("**What these runs show:** {text}").format(text=shows))
     st.download_button(_("⬇ All curves (CSV)"), T.history_csv({r.name: r.history for r in chosen}),
                        "transfer_curves.csv", key="tl_csv")
     reveal = T.prediction_reveal(chosen)

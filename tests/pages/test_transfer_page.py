@@ -1,6 +1,7 @@
 """AppTest: the transfer-learning lab trains through the class's queue, compares runs, keeps them through bad
 input, stops and language switches, shares identical runs between students, and reads its state from the URL."""
 
+import json
 import time
 from pathlib import Path
 
@@ -59,11 +60,21 @@ def test_lab_trains_compares_and_reveals(tmp_path):
     assert len(runs) == 1 and runs[0].status == "finished" and len(T.epoch_rows(runs[0].history)) == 2
     assert runs[0].history.info["cached"] and runs[0].trainable == ("classifier",)
     assert runs[0].results.confusion.sum() == 200  # 20 validation images x 10 classes
+    assert "compared with **from scratch**" in at.radio(key="tl_predict").label
+    at.radio(key="tl_strategy").set_value("scratch").run()  # the question fits the strategy
+    assert "compared with a **pretrained** network" in at.radio(key="tl_predict").label
     _train(at, 1, strategy="scratch")
     _train(at, 1, strategy="finetune_last")
     _ok(at)
     runs = at.session_state["tl_runs"]
     assert [r.strategy for r in runs] == ["feature_extraction", "scratch", "finetune_last"]
+    # What the page says about start, slope and asymptote is computed from these very runs: 1-2 epochs cannot
+    # show a level, so every asymptote is "not reached" (in words and in the comparison's bars).
+    shows = next(m.value for m in at.markdown if m.value.startswith("**What these runs show:**"))
+    assert shows == "**What these runs show:** " + T.benefits_text(runs)
+    assert "Asymptote not reached" in shows and all(r.name in shows for r in runs)
+    bars = json.loads(next(c for c in at.get("plotly_chart") if "fig_tl_metrics" in c.proto.id).proto.spec)["data"]
+    assert bars[2]["text"] == ["not reached"] * 3
     assert not runs[1].spec.pretrained and runs[1].trainable_params == runs[1].total_params
     table = at.dataframe[1].value
     assert list(table["run"]) == [r.name for r in runs] and list(table["status"]) == ["finished"] * 3

@@ -245,10 +245,39 @@ def test_early_stopping_restores_best_epoch():
                 T.TrainConfig(epochs=30, batch_size=8, lr=3e-2, patience=2))
     rows = T.epoch_rows(h)
     assert h.status == "early" and len(rows) < 30
-    best = min(r["val_loss"] for r in rows)
-    assert rows[h.info["best_epoch"] - 1]["val_loss"] == best
-    loss, _, _ = T.evaluate(tm, data.x_val, data.y_val)
-    assert loss == pytest.approx(best, rel=1e-4)  # the best epoch's weights are back
+    best = max(rows, key=lambda r: (r["val_acc"], -r["val_loss"]))
+    assert rows[h.info["best_epoch"] - 1] == best
+    loss, acc, _ = T.evaluate(tm, data.x_val, data.y_val)
+    assert acc == pytest.approx(best["val_acc"]) and loss == pytest.approx(best["val_loss"], rel=1e-4)  # restored
+
+
+def _scripted_training(monkeypatch, val, **config):
+    """Train with validation results scripted per epoch (``val``: (loss, accuracy) pairs); the epochs run."""
+    import importlib
+
+    train_module = importlib.import_module("tlviz.transfer.train")  # the module (the package re-exports train())
+    script = iter(val)
+    monkeypatch.setattr(train_module, "evaluate", lambda *a, **k: (*next(script), None))
+    data, tm = tiny_data(), tiny_model()
+    h = T.train(tm, data, T.plan_for("feature_extraction", len(tm.stages)),
+                T.TrainConfig(batch_size=64, **config))
+    return h, [int(r["epoch"]) for r in T.epoch_rows(h)]
+
+
+def test_early_stopping_waits_while_accuracy_still_climbs_and_for_the_budget(monkeypatch):
+    # The lecturer's from-scratch run: validation loss rising from epoch 3 while accuracy still climbs. Stopping
+    # on the loss alone ended it at epoch 7; now only epochs with neither a better loss nor accuracy count.
+    climbing = [(1.0, 0.30), (0.9, 0.35), (0.95, 0.40), (1.0, 0.42), (1.1, 0.44), (1.2, 0.46), (1.3, 0.48),
+                (1.4, 0.48), (1.5, 0.47), (1.6, 0.48), (1.7, 0.48), (1.8, 0.48)]
+    h, epochs = _scripted_training(monkeypatch, climbing, epochs=12, patience=4)
+    assert h.status == "early" and epochs == list(range(1, 12)) and h.info["best_epoch"] == 7
+    # The strategy's budget: never stopped before min_epochs, whatever the curve.
+    flat = [(1.0, 0.5)] * 12
+    h, epochs = _scripted_training(monkeypatch, flat, epochs=12, patience=2, min_epochs=9)
+    assert h.status == "early" and epochs == list(range(1, 10))
+    # Running out of epochs is "finished", not "early", even when the patience ran out on the last epoch.
+    h, epochs = _scripted_training(monkeypatch, flat, epochs=3, patience=2)
+    assert h.status == "finished" and epochs == [1, 2, 3]
 
 
 def test_bad_training_inputs():
@@ -287,6 +316,7 @@ def test_curve_metrics_recovers_known_start_slope_asymptote():
     values = np.minimum(start + rate * (steps - 1), level)  # linear rise over the first 11 steps, then flat
     m = T.curve_metrics(steps, values)
     assert m.start == pytest.approx(start) and m.slope == pytest.approx(rate) and m.asymptote == pytest.approx(level)
+    assert m.early_steps == (1.0, 1.0 + T.SLOPE_WINDOW) and m.tail_steps == (19.0, 24.0) and m.settled
     # A loss curve falling at the same rate: slope positive as it improves.
     loss = np.maximum(2.0 - 0.1 * (steps - 1), 0.9)
     m = T.curve_metrics(steps, loss, higher_is_better=False)
@@ -298,22 +328,70 @@ def test_curve_metrics_recovers_known_start_slope_asymptote():
     assert m.slope == pytest.approx(rate / 10)
 
 
+def test_slope_is_the_gain_per_epoch_over_the_first_k_epochs():
+    # By definition: (value at epoch 1 + k - value at epoch 1) / k, whatever comes later.
+    values = np.array([0.10, 0.25, 0.31, 0.43, 0.90, 0.20, 0.5, 0.5])
+    for k in (1, 2, 3, 5):
+        m = T.curve_metrics(np.arange(1, 9), values, window=k)
+        assert m.slope == pytest.approx((values[k] - values[0]) / k) and m.early_steps == (1.0, 1.0 + k)
+    assert T.curve_metrics([1, 2], [0.2, 0.5]).slope == pytest.approx(0.3)  # shorter than the window: all of it
+
+
+def test_a_high_start_is_not_penalised():
+    # The lecturer's case: from scratch starts at 10% and climbs 5 points per epoch to 60%; fine-tuning starts at
+    # 60% and climbs 6 points per epoch to 85%, reaching 90% of its way late and noisily. The old definition
+    # (0.9 x gain / epochs to 90%) ranked from scratch first; per epoch over the first 3 epochs fine-tuning wins.
+    steps = np.arange(1, 21)
+    scratch = np.minimum(0.10 + 0.05 * (steps - 1), 0.60)
+    tuned = np.minimum(0.60 + 0.06 * (steps - 1), 0.78) + np.where(steps > 10, 0.07, 0.0)
+    s, f = T.curve_metrics(steps, scratch), T.curve_metrics(steps, tuned)
+    assert s.slope == pytest.approx(0.05) and f.slope == pytest.approx(0.06)
+    assert f.start > s.start and f.slope > s.slope and f.asymptote > s.asymptote
+    # The same curve lifted by 0.3 keeps its slope exactly: the start's level does not enter it.
+    lifted = T.curve_metrics(steps, scratch + 0.3)
+    assert lifted.slope == pytest.approx(s.slope) and lifted.start == pytest.approx(s.start + 0.3)
+
+
 def test_curve_metrics_on_noisy_exponential_curves():
     rng = np.random.default_rng(1)
     steps = np.arange(1, 41)
     a, s, tau = 0.9, 0.2, 4.0
     values = a - (a - s) * np.exp(-(steps - 1) / tau) + rng.normal(0, 0.005, steps.size)
     m = T.curve_metrics(steps, values)
-    assert m.start == pytest.approx(s, abs=0.02) and m.asymptote == pytest.approx(a, abs=0.01)
-    assert m.slope > 0
+    assert m.start == pytest.approx(s, abs=0.02) and m.asymptote == pytest.approx(a, abs=0.01) and m.settled
+    assert m.slope == pytest.approx((a - s) * (1 - np.exp(-3 / tau)) / 3, abs=0.005)
     # A transferred curve (higher start, faster, higher level) wins on all three measures.
-    better = T.curve_metrics(steps, 0.95 - 0.45 * np.exp(-(steps - 1) / 2.0))
+    better = T.curve_metrics(steps, 0.95 - 0.55 * np.exp(-(steps - 1) / 2.0))
     assert better.start > m.start and better.slope > m.slope and better.asymptote > m.asymptote
+
+
+def test_settled_only_when_the_curve_has_levelled_off():
+    steps = np.arange(1, 21)
+    assert not T.curve_metrics(steps, 0.1 + 0.02 * steps).settled  # still climbing: no asymptote yet
+    # The lecturer's from-scratch run, early-stopped at epoch 7 while climbing 0.40 -> 0.48.
+    assert not T.curve_metrics(range(1, 8), [0.10, 0.20, 0.28, 0.33, 0.37, 0.40, 0.48]).settled
+    rng = np.random.default_rng(0)
+    noisy_flat = np.minimum(0.2 + 0.1 * (steps - 1), 0.7) + rng.normal(0, 0.02, steps.size)
+    assert T.curve_metrics(steps, noisy_flat).settled  # levelled, up to its noise
+    assert not T.curve_metrics(range(1, 6), [0.5] * 5).settled  # too few epochs to tell
+    assert T.curve_metrics(range(1, 7), [0.5] * 6).settled
+    loss = np.maximum(2.0 - 0.1 * (steps - 1), 0.9)
+    assert T.curve_metrics(steps, loss, higher_is_better=False).settled
+    assert not T.curve_metrics(steps, 2.0 - 0.05 * steps, higher_is_better=False).settled
+
+
+def test_time_to_threshold():
+    steps = np.arange(1, 11)
+    values = np.minimum(0.2 + 0.1 * (steps - 1), 0.7)
+    assert T.time_to_threshold(steps, values, 0.5) == 4 and T.time_to_threshold(steps, values, 0.2) == 1
+    assert math.isnan(T.time_to_threshold(steps, values, 0.71))
+    assert T.time_to_threshold(steps[::-1], values[::-1], 0.45) == 4  # sorted by step first
+    assert T.time_to_threshold(steps, 1 - values, 0.5, higher_is_better=False) == 4
 
 
 def test_curve_metrics_edge_cases():
     m = T.curve_metrics([1], [0.5])
-    assert m.start == m.asymptote == 0.5 and math.isnan(m.slope)
+    assert m.start == m.asymptote == 0.5 and math.isnan(m.slope) and not m.settled
     flat = T.curve_metrics([1, 2, 3, 4], [0.5, 0.5, 0.5, 0.5])
     assert flat.slope == 0 and flat.start == flat.asymptote == 0.5
     worse = T.curve_metrics([0, 1, 2, 3], [0.6, 0.5, 0.4, 0.3])  # gets worse: negative slope
@@ -385,7 +463,7 @@ def test_figures_show_what_they_claim():
     fig = V.training_curves({"run": (steps, vals)}, metrics={"run": m})
     ring, slope, level = fig.data[1], fig.data[2], fig.data[3]
     assert ring.y[0] == pytest.approx(0.2) and level.y[0] == pytest.approx(0.8)
-    assert slope.x[0] == 1 and slope.y[-1] == pytest.approx(0.2 + 0.9 * 0.6)  # 90% of the way, on the curve
+    assert tuple(slope.x) == (1, 4) and slope.y[-1] == pytest.approx(0.5)  # from epoch 1 to 4, on the curve
     fig = V.metrics_comparison(["a", "b"], [m, m])
     assert len(fig.data) == 3 and list(fig.data[1].y) == [pytest.approx(0.1)] * 2
     conf = np.array([[3, 1], [0, 4]])
@@ -479,3 +557,77 @@ def test_a_finished_run_is_replayed_and_a_stopped_follower_keeps_what_it_saw():
     assert late.history.steps == first.history.steps[:seen]
     T.follow(late, 1e9)  # nothing more arrives once stopped
     assert late.status == "user" and len(late.history.steps) == seen
+
+
+# ----------------------------------------------------------------------------------------------- what the page says
+
+def _curve_run(run_id: int, strategy: str, accs, status: str = "finished", epochs: int | None = None,
+               prediction: str | None = None) -> T.Run:
+    """A run with a given validation-accuracy curve (no training), for the page's sentences."""
+    from tlviz.training import History
+
+    names = ("stem", "block", "classifier")
+    spec = T.RunSpec("data", "test_efficientnet", strategy, T.plan_for(strategy, 3, 1),
+                     T.TrainConfig(epochs=epochs or len(accs), patience=4))
+    run = T.new_run(run_id, spec, tiny_data(n_per_class=2), names, (10, 10, 10), prediction=prediction)
+    h = History()
+    for e, a in enumerate(accs, 1):
+        h.record(StepEvent(e, len(accs), 1.0, dict(epoch=e, train_loss=1.0, train_acc=a, val_loss=1 - a, val_acc=a,
+                                                   epoch_seconds=0.1), evaluated=True))
+    h.end(status)
+    run.history, run.status = h, status
+    return run
+
+
+def test_the_benefits_sentence_says_what_the_runs_show():
+    steps = np.arange(1, 21)
+    scratch = _curve_run(1, "scratch", np.minimum(0.10 + 0.05 * (steps - 1), 0.60))
+    frozen = _curve_run(2, "feature_extraction", np.minimum(0.60 + 0.02 * (steps - 1), 0.70))
+    tuned = _curve_run(3, "finetune_last", np.minimum(0.50 + 0.08 * (steps - 1), 0.90))
+    text = T.benefits_text([scratch, frozen, tuned])
+    # Whoever the numbers favour: the high start of feature extraction, the steepest slope of fine-tuning, and
+    # from scratch climbing faster than feature extraction (the page never promises otherwise).
+    assert f"Best start: **{frozen.name}** (60.0%); worst: {scratch.name} (10.0%)." in text
+    assert f"Steepest slope (epochs 1 to 4): **{tuned.name}** (+8.0 points per epoch); flattest: {frozen.name} " \
+           "(+2.0 points per epoch)." in text
+    assert f"Best asymptote: **{tuned.name}** (90.0%); lowest: {scratch.name} (60.0%)." in text
+    assert "not reached" not in text and "stopped" not in text
+    assert f"Time to threshold: the level {scratch.name} settled at, 60.0%, was first reached by {scratch.name} at " \
+           f"epoch 11; {frozen.name} at epoch 1; {tuned.name} at epoch 3." in text
+    # The lecturer's early-stopped scratch run: stopped at epoch 7 of 20 while still climbing.
+    early = _curve_run(4, "scratch", [0.10, 0.20, 0.28, 0.33, 0.37, 0.40, 0.48], status="early", epochs=20)
+    text = T.benefits_text([early, frozen])
+    assert f"Asymptote not reached (the curve was still improving, or too short to tell): {early.name}." in text
+    assert f"{early.name} stopped early at epoch 7 of 20: 4 epochs without a better validation loss or accuracy." \
+        in text
+    assert "Best asymptote" not in text  # one reached asymptote is nothing to compare
+    from tlviz.viz import transfer as V
+
+    fig = V.metrics_comparison([early.name, frozen.name],
+                               [T.curve_metrics(*r.history.series("val_acc", x="epoch")) for r in (early, frozen)])
+    assert list(fig.data[2].text) == ["not reached", "0.7"] and fig.data[2].y[0] == 0
+    one = T.benefits_text([frozen])
+    assert one == f"{frozen.name}: start 60.0%; slope +2.0 points per epoch (epochs 1 to 4); asymptote 70.0%."
+
+
+def test_the_prediction_fits_the_strategy():
+    assert "compared with **from scratch**" in T.prediction_question("feature_extraction")
+    assert "from scratch" not in T.prediction_question("scratch").split("compared with")[1].split(",")[0]
+    scratch = _curve_run(1, "scratch", [0.1, 0.2], prediction="lower")
+    assert "Train a transfer run to check" in T.prediction_reveal([scratch])
+    frozen = _curve_run(2, "feature_extraction", [0.5, 0.6])
+    text = T.prediction_reveal([frozen, scratch])
+    assert f"{scratch.name} would start **lower** than a pretrained run" in text
+    assert f"10.0% vs 50.0% ({frozen.name}), so **lower**: ✅ right" in text
+    tuned = _curve_run(3, "finetune_last", [0.08, 0.5], prediction="higher")
+    text = T.prediction_reveal([frozen, scratch, tuned])
+    assert f"{tuned.name} would start **higher** than from scratch" in text and "❌ not this time" in text
+
+
+def test_each_strategy_gets_its_budget_to_settle():
+    cfg = T.TrainConfig(epochs=30, patience=4)
+    assert {s: T.budget(s, cfg).min_epochs for s in T.STRATEGIES} == T.SETTLE_EPOCHS
+    assert T.SETTLE_EPOCHS["scratch"] > T.SETTLE_EPOCHS["feature_extraction"]  # from scratch learns slowest
+    assert T.budget("scratch", T.TrainConfig(epochs=5)).min_epochs == 5  # never more than the epochs asked for
+    assert "expect its asymptote to show as “not reached”" in T.budget_note("scratch", 5, 4)
+    assert "waits at least" in T.budget_note("scratch", 30, 4) and "all 30 epochs" in T.budget_note("full", 30, None)

@@ -9,7 +9,7 @@ The package is split by idea; every public name is re-exported here (``from tlvi
 - :mod:`~tlviz.transfer.data`: :class:`LabData`, :func:`prepare`, the packaged sets;
 - :mod:`~tlviz.transfer.train`: the trainer (speaking :mod:`tlviz.training`), the feature cache,
   :func:`evaluate`;
-- :mod:`~tlviz.transfer.metrics`: :func:`curve_metrics`;
+- :mod:`~tlviz.transfer.metrics`: :func:`curve_metrics`, :func:`time_to_threshold`;
 - :mod:`~tlviz.transfer.results`: validation results, Grad-CAM, export;
 - :mod:`~tlviz.transfer.lab`: shared runs (:class:`RunSpec`, :func:`trainer`) and a session's runs
   (:class:`Run`, :func:`new_run`, :func:`follow`...).
@@ -22,22 +22,27 @@ from tlviz.transfer.data import PACKAGED, LabData, packaged_data, prepare
 from tlviz.transfer.lab import (
     PREDICTIONS,
     REPLAY_S,
+    SETTLE_EPOCHS,
     STATUS,
     Run,
     RunSpec,
     Trained,
+    benefits_text,
+    budget,
+    budget_note,
     estimate_seconds,
     follow,
     history_csv,
     leave,
     new_run,
+    prediction_question,
     prediction_reveal,
     start,
     stop_following,
     trainer,
     visible_events,
 )
-from tlviz.transfer.metrics import SLOPE_SHARE, CurveMetrics, curve_metrics
+from tlviz.transfer.metrics import SETTLE_SHARE, SLOPE_WINDOW, CurveMetrics, curve_metrics, time_to_threshold
 from tlviz.transfer.plans import (
                                     STRATEGIES,
                                     ParamGroupInfo,
@@ -68,11 +73,12 @@ from tlviz.transfer.train import (
                                     train,
 )
 
-__all__ = ["CACHE_MAX_BYTES", "EPOCH_METRICS", "PACKAGED", "PREDICTIONS", "REPLAY_S", "SLOPE_SHARE", "STATUS", "STRATEGIES",
-           "apply_plan", "build", "cam_examples", "cam_layer", "curve_metrics", "CurveMetrics", "epoch_rows",
-           "epochs_done", "estimate_seconds", "evaluate", "export_bytes", "export_checkpoint", "follow",
-           "from_module", "frozen_prefix", "grad_cam_maps", "history_csv", "LabData", "leave", "new_run",
-           "packaged_data", "param_groups", "ParamGroupInfo", "plan_for", "prediction_reveal", "prefix_bytes",
-           "prepare", "results", "Results", "Run", "RunSpec", "Stage", "stage_lrs", "start", "stop_following",
-           "structure",
-           "train", "TrainConfig", "Trained", "trainer", "TransferModel", "visible_events"]
+__all__ = ["CACHE_MAX_BYTES", "EPOCH_METRICS", "PACKAGED", "PREDICTIONS", "REPLAY_S", "SETTLE_EPOCHS", "SETTLE_SHARE",
+           "SLOPE_WINDOW", "STATUS", "STRATEGIES", "apply_plan", "benefits_text", "budget", "budget_note", "build",
+           "cam_examples", "cam_layer",
+           "curve_metrics", "CurveMetrics", "epoch_rows", "epochs_done", "estimate_seconds", "evaluate",
+           "export_bytes", "export_checkpoint", "follow", "from_module", "frozen_prefix", "grad_cam_maps",
+           "history_csv", "LabData", "leave", "new_run", "packaged_data", "param_groups", "ParamGroupInfo", "plan_for",
+           "prediction_question", "prediction_reveal", "prefix_bytes", "prepare", "results", "Results", "Run",
+           "RunSpec", "Stage", "stage_lrs", "start", "stop_following", "structure", "time_to_threshold", "train",
+           "TrainConfig", "Trained", "trainer", "TransferModel", "visible_events"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from tlviz.i18n import N_, _
 from tlviz.training import History, StepEvent
 from tlviz.transfer.data import LabData
+from tlviz.transfer.metrics import SLOPE_WINDOW, curve_metrics, time_to_threshold
 from tlviz.transfer.plans import plan_for
 from tlviz.transfer.results import Results, results
 from tlviz.transfer.stages import TransferModel, build
@@ -92,6 +93,31 @@ def trainer(spec: RunSpec, data: LabData, make: Callable[[], TransferModel] | No
         return Trained(tm, hist, results(tm, data) if epoch_rows(hist) else None)
 
     return work
+
+
+#: Each strategy's budget to settle: early stopping waits at least this many epochs (TrainConfig.min_epochs).
+#: Measured on the default lab (Animal-MNIST, 60 images per class, 64 px, EfficientNet-Lite0): the epoch after
+#: which validation accuracy stopped climbing, with a margin.
+SETTLE_EPOCHS = {"feature_extraction": 10, "finetune_last": 10, "full": 10, "scratch": 16}
+
+
+def budget(strategy: str, config: TrainConfig) -> TrainConfig:
+    """``config`` with the strategy's budget to settle (:data:`SETTLE_EPOCHS`) as its ``min_epochs``."""
+    return replace(config, min_epochs=min(int(config.epochs), SETTLE_EPOCHS.get(strategy, 0)))
+
+
+def budget_note(strategy: str, epochs: int, patience: int | None) -> str:
+    """What early stopping will do for a run of ``strategy`` over ``epochs``, in one sentence for the page."""
+    need = SETTLE_EPOCHS.get(strategy, 0)
+    name = _(STATUS_NAME[strategy])
+    if epochs < need:
+        return _("On the default images {strategy} needs about {need} epochs to level off: with {epochs}, expect "
+                 "its asymptote to show as “not reached”.").format(strategy=name, need=need, epochs=epochs)
+    if patience is None:
+        return _("No early stopping: the run trains all {epochs} epochs.").format(epochs=epochs)
+    return _("Early stopping waits at least {need} epochs for {strategy} (about what it needs to level off on the "
+             "default images), then stops after {patience} epochs with neither a better validation loss nor "
+             "accuracy.").format(need=need, strategy=name, patience=patience)
 
 
 def estimate_seconds(spec: RunSpec, n_train: int) -> float:
@@ -240,28 +266,126 @@ def _history(events: Sequence[StepEvent], info: dict) -> History:
     return h
 
 
+def prediction_question(strategy: str | None) -> str:
+    """The prediction asked before a run of ``strategy``: a transfer run is compared with from scratch, a
+    from-scratch run with a pretrained one (never "from scratch compared with from scratch")."""
+    if strategy == "scratch":
+        return _("Before you train: compared with a **pretrained** network (any transfer run), this from-scratch "
+                 "run's first accuracy will be…")
+    return _("Before you train: compared with **from scratch**, this run's first accuracy will be…")
+
+
 def prediction_reveal(runs: Sequence[Run]) -> str | None:
-    """Check the student's prediction ("higher / about the same / lower than from scratch") against the starts
-    of the latest predicted run and a from-scratch run."""
+    """Check the student's prediction ("higher / about the same / lower" than the other kind of run: from scratch
+    for a transfer run, a transfer run for a from-scratch one) against the first-epoch accuracies of the latest
+    predicted run and the latest run of the other kind."""
     predicted = [r for r in runs if r.prediction and epoch_rows(r.history)]
     if not predicted:
         return None
     run = predicted[-1]
-    scratch = [r for r in runs if r.strategy == "scratch" and epoch_rows(r.history) and r is not run]
-    if run.strategy == "scratch":
-        return _("You predicted before {run}; compare it with a transfer run to check your prediction.").format(
-            run=run.name)
+    scratch = run.strategy == "scratch"
+    others = [r for r in runs if (r.strategy == "scratch") != scratch and epoch_rows(r.history)]
     said = _(run.prediction)
-    if not scratch:
-        return _("You predicted that {run} would start {said} than from scratch. Train a from-scratch run to "
-                 "check.").format(run=run.name, said=said)
-    a, b = epoch_rows(run.history)[0]["val_acc"], epoch_rows(scratch[-1].history)[0]["val_acc"]
+    if scratch:
+        claim = _("You predicted that {run} would start **{said}** than a pretrained run.").format(run=run.name,
+                                                                                                  said=said)
+    else:
+        claim = _("You predicted that {run} would start **{said}** than from scratch.").format(run=run.name, said=said)
+    if not others:
+        return claim + " " + (_("Train a transfer run to check.") if scratch else
+                              _("Train a from-scratch run to check."))
+    a, b = epoch_rows(run.history)[0]["val_acc"], epoch_rows(others[-1].history)[0]["val_acc"]
     actual = "about the same" if abs(a - b) < 0.03 else "higher" if a > b else "lower"
     verdict = _("✅ right") if actual == run.prediction else _("❌ not this time")
-    return _("You predicted that {run} would start **{said}** than from scratch. Measured after epoch 1: {a:.1%} vs "
-             "{b:.1%} ({other}), so **{actual}**: {verdict}.").format(run=run.name, said=said, a=a, b=b,
-                                                                      other=scratch[-1].name, actual=_(actual),
-                                                                      verdict=verdict)
+    return claim + " " + _("Measured after epoch 1: {a:.1%} vs {b:.1%} ({other}), so **{actual}**: {verdict}.").format(
+        a=a, b=b, other=others[-1].name, actual=_(actual), verdict=verdict)
 
 
 PREDICTIONS = (N_("higher"), N_("about the same"), N_("lower"))
+MEASURES = {"start": N_("start"), "slope": N_("slope"), "asymptote": N_("asymptote")}
+
+
+# ============================================================================================ what the runs show
+
+def _best(values: dict[str, float], higher: bool) -> tuple[str, str] | None:
+    """(best, worst) run names among finite ``values``; None when fewer than two differ."""
+    finite = {n: v for n, v in values.items() if math.isfinite(v)}
+    if len(finite) < 2 or max(finite.values()) - min(finite.values()) < 1e-9:
+        return None
+    order = sorted(finite, key=finite.get, reverse=higher)
+    return order[0], order[-1]
+
+
+def benefits_text(runs: Sequence[Run], metric: str = "val_acc") -> str | None:
+    """What the runs shown say about the three benefits of transfer, in sentences computed from their own curves
+    of ``metric`` (:func:`curve_metrics`): which run had the best start, the steepest slope and the best
+    asymptote (and the worst of each), which asymptotes were not reached, and which runs stopped before their
+    epochs were up. Never a claim the numbers do not make."""
+    higher = "acc" in metric
+    curves = {r.name: r.history.series(metric, x="epoch") for r in runs}
+    ms = {n: curve_metrics(*c, higher_is_better=higher) for n, c in curves.items() if len(c[0])}
+    if not ms:
+        return None
+    level = (lambda v: f"{v:.1%}") if higher else (lambda v: f"{v:.3f}")
+    rate = (lambda v: _("{v:+.1f} points per epoch").format(v=100 * v)) if higher else (
+        lambda v: _("{v:+.3f} less loss per epoch").format(v=v))
+    ends = {int(m.early_steps[1]) for m in ms.values() if math.isfinite(m.slope)}
+    end = ends.pop() if len(ends) == 1 else 1 + SLOPE_WINDOW  # shorter runs: over the epochs they have
+    lines = []
+    reached = {n: m.asymptote for n, m in ms.items() if m.settled}
+    if len(ms) == 1:
+        (name, m), = ms.items()
+        lines.append(_("{run}: start {s}; slope {r} (epochs 1 to {end}); asymptote {a}.").format(
+            run=name, s=level(m.start), r=rate(m.slope) if math.isfinite(m.slope) else "n/a", end=end,
+            a=level(m.asymptote) if m.settled else _("not reached")))
+    else:
+        for key, values, sentence in (
+                ("start", {n: m.start for n, m in ms.items()},
+                 N_("Best start: **{best}** ({b}); worst: {worst} ({w}).")),
+                ("slope", {n: m.slope for n, m in ms.items()},
+                 N_("Steepest slope (epochs 1 to {end}): **{best}** ({b}); flattest: {worst} ({w}).")),
+                ("asymptote", reached, N_("Best asymptote: **{best}** ({b}); lowest: {worst} ({w}).")),
+        ):
+            pair = _best(values, higher or key == "slope")
+            show = rate if key == "slope" else level
+            if pair:
+                lines.append(_(sentence).format(best=pair[0], worst=pair[1], b=show(values[pair[0]]),
+                                                w=show(values[pair[1]]), end=end))
+            elif len(values) > 1 and all(math.isfinite(v) for v in values.values()):
+                lines.append(_("Every run had the same {measure} ({v}).").format(
+                    measure=_(MEASURES[key]), v=show(next(iter(values.values())))))
+    lines.extend(_threshold_text(runs, curves, ms, higher, level))
+    missing = [n for n, m in ms.items() if not m.settled]
+    if missing and len(ms) > 1:
+        lines.append(_("Asymptote not reached (the curve was still improving, or too short to tell): {runs}.").format(
+            runs=", ".join(missing)))
+    for r in runs:
+        lines.extend(_stopped_text(r))
+    return " ".join(lines)
+
+
+def _threshold_text(runs, curves, ms, higher: bool, level) -> list[str]:
+    """Taylor & Stone's time to threshold, with the latest settled from-scratch run's asymptote as the threshold:
+    the epoch at which each other run first reached it."""
+    scratch = [r.name for r in runs if r.strategy == "scratch" and r.name in ms and ms[r.name].settled]
+    if not scratch or len(ms) < 2:
+        return []
+    ref = scratch[-1]
+    threshold = ms[ref].asymptote
+    reached = []
+    for name in ms:
+        epoch = time_to_threshold(*curves[name], threshold, higher_is_better=higher)
+        reached.append(_("{run} at epoch {e:.0f}").format(run=name, e=epoch) if math.isfinite(epoch) else
+                       _("{run} never").format(run=name))
+    return [_("Time to threshold: the level {ref} settled at, {t}, was first reached by {runs}.").format(
+        ref=ref, t=level(threshold), runs="; ".join(reached))]
+
+
+def _stopped_text(run: Run) -> list[str]:
+    done, budget = len(epoch_rows(run.history)), run.spec.config.epochs
+    if run.status == "early":
+        return [_("{run} stopped early at epoch {n} of {budget}: {patience} epochs without a better validation "
+                  "loss or accuracy.").format(run=run.name, n=done, budget=budget, patience=run.spec.config.patience)]
+    if run.status == "user" and done < budget:
+        return [_("{run} was stopped by hand at epoch {n} of {budget}.").format(run=run.name, n=done, budget=budget)]
+    return []

@@ -31,7 +31,8 @@ class TrainConfig:
     lr: float = 3e-3
     backbone_lr_factor: float = 0.1
     weight_decay: float = 1e-4
-    patience: int | None = 4  # epochs without a new best validation loss before stopping; None = never
+    patience: int | None = 4  # epochs with neither a better validation loss nor accuracy before stopping; None = never
+    min_epochs: int = 0  # early stopping never stops before this many epochs (the strategy's budget to settle)
     augment: bool = False  # random flips and shifts; the whole network then sees new inputs, so no cache
     cache: bool | None = None  # None: cache the frozen prefix whenever that is exact
     seed: int = 0
@@ -125,8 +126,10 @@ def train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: TrainC
     are frozen and ``augment`` is off, their outputs are cached once (``history.info["cached"]``; a ``"prepare"``
     event says so): the losses and gradients are the same as running the whole network every step.
     ``should_stop()`` is checked before every step; the epochs finished so far are kept (status ``"user"``).
-    Early stopping: after ``patience`` epochs without a new best validation loss training stops (status
-    ``"early"``) and the weights of the best epoch are restored (``info["best_epoch"]``).
+    Early stopping: after ``patience`` epochs in a row with neither a new best validation loss nor a new best
+    validation accuracy (a curve whose loss rises while its accuracy still climbs goes on), and never before
+    ``min_epochs``, training stops (status ``"early"``) and the weights of the best epoch are restored
+    (``info["best_epoch"]``: the highest validation accuracy, ties to the lower validation loss).
 
     Every step, the cache and every evaluation take :data:`tlviz.runtime.HEAVY` on their own, so several runs and
     the lessons of other students take turns step by step.
@@ -175,7 +178,7 @@ def train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: TrainC
     opt = torch.optim.Adam(groups, weight_decay=cfg.weight_decay)
     gen = torch.Generator().manual_seed(cfg.seed)
     rng = runtime.seeded_rng(cfg.seed + 1)
-    best_loss, best_state, bad, done, status = float("inf"), None, 0, 0, "finished"
+    best_loss, best_acc, best_key, best_state, bad, done, status = math.inf, -math.inf, None, None, 0, 0, "finished"
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.perf_counter()
         perm = torch.randperm(n, generator=gen)
@@ -212,17 +215,18 @@ def train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: TrainC
                       epoch=epoch, epochs=cfg.epochs, step=done, total=total))
         if status == "user":
             break
-        if val_loss < best_loss - 1e-4:
-            best_loss, bad, hist.info["best_epoch"] = val_loss, 0, epoch
+        progress = val_loss < best_loss - 1e-4 or val_acc > best_acc + 1e-9
+        best_loss, best_acc = min(best_loss, val_loss), max(best_acc, val_acc)
+        bad = 0 if progress else bad + 1
+        if best_key is None or (val_acc, -val_loss) > best_key:
+            best_key, hist.info["best_epoch"] = (val_acc, -val_loss), epoch
             if cfg.patience is not None:
                 best_state = copy.deepcopy(tm.model.state_dict())
-        else:
-            bad += 1
-            if cfg.patience is not None and bad >= cfg.patience:
-                status = "early"
-                if best_state is not None:
-                    tm.model.load_state_dict(best_state)
-                break
+        if cfg.patience is not None and bad >= cfg.patience and epoch >= cfg.min_epochs and epoch < cfg.epochs:
+            status = "early"
+            if best_state is not None:
+                tm.model.load_state_dict(best_state)
+            break
     tm.model.eval()
     hist.end(status, time.perf_counter() - t_start)
     return hist

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tlviz.i18n import N_
+from tlviz.i18n import N_, _
 from tlviz.viz.core import FONT, RUN_COLORS, _layout
 
 TRAINABLE_COLOR = "#1f77b4"
+MEASURES = {"start": N_("start"), "slope": N_("slope"), "asymptote": N_("asymptote")}
 NEW_COLOR = "#ff7f0e"
 FROZEN_COLOR = "#bdbdbd"
 
@@ -53,9 +54,10 @@ def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
                     metrics: Mapping[str, object] | None = None, x_title: str = "epoch", title: str | None = None,
                     height: int = 420, x_max: float | None = None, y_range: tuple[float, float] | None = None):
     """Curves ``{run: (epochs, values)}`` on one chart. With ``metrics`` ({run: CurveMetrics}) each curve gets
-    its start (a ring on the first point), its slope (a dotted segment from the start to where the curve had
-    covered 90% of its way) and its asymptote (a dashed level over the last quarter). ``x_max`` fixes the x axis
-    (a live chart then grows into a fixed frame); epochs get whole-number ticks."""
+    its start (a ring on the first point), its slope (a dotted segment along the curve from its first point to
+    the end of the slope's window, ``early_steps``) and its asymptote (a dashed level over the tail) when the curve
+    has levelled off, else "not reached" at its last point. ``x_max`` fixes the x axis (a live chart then grows
+    into a fixed frame); epochs get whole-number ticks."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -66,21 +68,30 @@ def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
         m = (metrics or {}).get(name)
         if m is None or not len(x):
             continue
-        fig.add_trace(go.Scatter(x=[x[0]], y=[m.start], mode="markers", showlegend=False, legendgroup=name,
-                                 marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color=color, width=3)),
-                                 hovertemplate=f"{name}<br>start %{{y:.3f}}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=[m.early_steps[0]], y=[m.start], mode="markers", showlegend=False,
+                                 legendgroup=name, marker=dict(size=16, color="rgba(0,0,0,0)",
+                                                               line=dict(color=color, width=3)),
+                                 hovertemplate=name + "<br>" + _("start") + " %{y:.3f}<extra></extra>"))
         if np.isfinite(m.slope) and m.early_steps[1] > m.early_steps[0]:
+            order = np.argsort(np.asarray(x, float))
+            xs, ys = np.asarray(x, float)[order], np.asarray(y, float)[order]
             x0, x1 = m.early_steps
-            y0 = m.start
-            sign = 1 if m.asymptote >= m.start else -1
-            y1 = y0 + sign * abs(m.slope) * (x1 - x0)
-            fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, legendgroup=name,
+            per = _("slope {v:.3g} per {x}").format(v=m.slope, x=x_title)
+            fig.add_trace(go.Scatter(x=[x0, x1], y=[m.start, float(np.interp(x1, xs, ys))], mode="lines",
+                                     showlegend=False, legendgroup=name,
                                      line=dict(color=color, width=2, dash="dot"),
-                                     hovertemplate=f"{name}<br>slope {m.slope:.3g} per {x_title}<extra></extra>"))
-        fig.add_trace(go.Scatter(x=[m.tail_steps[0], m.tail_steps[1]], y=[m.asymptote, m.asymptote], mode="lines",
-                                 showlegend=False, legendgroup=name, line=dict(color=color, width=6, dash="dash"),
-                                 opacity=0.6, hovertemplate=f"{name}<br>asymptote %{{y:.3f}}<extra></extra>"))
-    last = x_max or max((max(x) for x, _ in runs.values() if len(x)), default=1)
+                                     hovertemplate=name + "<br>" + per + "<extra></extra>"))
+        if getattr(m, "settled", True):
+            fig.add_trace(go.Scatter(x=[m.tail_steps[0], m.tail_steps[1]], y=[m.asymptote, m.asymptote],
+                                     mode="lines", showlegend=False, legendgroup=name,
+                                     line=dict(color=color, width=6, dash="dash"), opacity=0.6,
+                                     hovertemplate=name + "<br>" + _("asymptote") + " %{y:.3f}<extra></extra>"))
+        else:
+            fig.add_trace(go.Scatter(x=[m.tail_steps[1]], y=[float(y[int(np.argmax(np.asarray(x, float)))])],
+                                     mode="text", text=[_("asymptote not reached")], textposition="top left",
+                                     textfont=dict(color=color), showlegend=False, legendgroup=name,
+                                     hoverinfo="skip"))
+    last = x_max or max((max(x) for x, _v in runs.values() if len(x)), default=1)
     fig.update_xaxes(title=x_title, dtick=max(1, int(np.ceil(last / 10))), tick0=0,
                      range=[0.5, last + 0.5] if x_max else None)
     fig.update_yaxes(title=y_title, range=list(y_range) if y_range else None)
@@ -93,19 +104,23 @@ def training_curves(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]],
 
 def metrics_comparison(names: Sequence[str], metrics: Sequence[object], unit: str = "accuracy",
                        x_unit: str = "epoch"):
-    """Start, slope and asymptote of several runs side by side (three panels: their units differ)."""
+    """Start, slope and asymptote of several runs side by side (three panels: their units differ). A run whose
+    curve had not levelled off (``settled`` False) gets no asymptote bar, only "not reached"."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    titles = (f"start ({unit})", f"slope ({unit} per {x_unit})", f"asymptote ({unit})")
+    titles = (_("start ({unit})").format(unit=unit), _("slope ({unit} per {x})").format(unit=unit, x=x_unit),
+              _("asymptote ({unit})").format(unit=unit))
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.08)
     for c, key in enumerate(("start", "slope", "asymptote"), start=1):
-        vals = [float(getattr(m, key)) for m in metrics]
+        vals = [float(getattr(m, key)) if key != "asymptote" or getattr(m, "settled", True) else float("nan")
+                for m in metrics]
+        missing = _("not reached") if key == "asymptote" else "n/a"
         fig.add_trace(go.Bar(x=list(names), y=[v if np.isfinite(v) else 0 for v in vals],
                              marker_color=[RUN_COLORS[i % len(RUN_COLORS)] for i in range(len(names))],
-                             text=[f"{v:.3g}" if np.isfinite(v) else "n/a" for v in vals], textposition="outside",
+                             text=[f"{v:.3g}" if np.isfinite(v) else missing for v in vals], textposition="outside",
                              cliponaxis=False, name=key, showlegend=False,
-                             hovertemplate="%{x}<br>" + key + " %{y:.4g}<extra></extra>"), row=1, col=c)
+                             hovertemplate="%{x}<br>" + _(MEASURES[key]) + " %{text}<extra></extra>"), row=1, col=c)
     fig.update_xaxes(tickangle=-30)
     _layout(fig, None, height=380)
     fig.update_annotations(font_size=FONT["size"])
@@ -151,11 +166,16 @@ def cam_overlay(image, cam, alpha: float = 0.5) -> np.ndarray:
 
 BLOCKS_NOTE = N_("Each bar is a block of the network, input on the left. Grey blocks are frozen; blue ones train with "
                  "the smaller rate of pretrained layers; orange is the new classifier, with the full rate.")
-CURVES_NOTE = N_("Ring = start (first epoch). Dotted = slope, drawn until the curve had covered 90% of its way to "
-                 "the asymptote. Dashed = asymptote, the mean of the last quarter of the epochs.")
-METRICS_NOTE = N_("Definitions: start = first evaluated value; slope = 0.9 × (asymptote − start) ÷ epochs taken to "
-                  "get 90% of the way (positive = improving, also for losses); asymptote = mean of the last quarter "
-                  "of the epochs.")
+CURVES_NOTE = N_("Ring = start (the first epoch). Dotted = slope, along the curve from epoch 1 to epoch {end}. "
+                 "Dashed = asymptote, the mean of the last quarter of the epochs, drawn only once the curve has "
+                 "levelled off.")
+METRICS_NOTE = N_("Start = the value after the first epoch; slope = the gain per epoch from epoch 1 to epoch {end} "
+                  "(positive = improving, also for losses); asymptote = the mean of the last quarter of the epochs, "
+                  "\"not reached\" while the curve was still improving. These are the three measures of Torrey & "
+                  "Shavlik (2009); Taylor & Stone (2009) call them jumpstart, learning speed (time to a threshold) and "
+                  "asymptotic performance. Each is measured on its own: a high start does not lower the slope.")
 INTRO = N_("Reuse a network pretrained on ImageNet for new classes. Choose which blocks stay **frozen** and which "
-           "**train**, retrain live, and compare runs on the three benefits of transfer (Torrey & Shavlik): a "
-           "higher **start**, a higher **slope** and a higher **asymptote** than training from scratch.")
+           "**train**, retrain live, and measure what transfer gave you. Torrey & Shavlik (2009) name three possible "
+           "benefits over training from scratch: a higher **start**, a higher **slope** (faster learning) and a "
+           "higher **asymptote** (a better final level). Transfer does not always give all three: your runs below "
+           "say which ones it gave here.")
