@@ -85,7 +85,7 @@ def section_residual():
     c = st.columns(3)
     depth = ui.kept(c[0].select_slider, _("3×3 layers in the body"), key="im_depth", default=20, url="depth",
                     options=list(residual.DEPTHS))
-    steps = ui.kept(c[1].number_input, _("Training steps"), key="im_steps", default=150, min_value=10,
+    steps = ui.kept(c[1].number_input, _("Training steps"), key="im_steps", default=120, min_value=10,
                     max_value=1000, step=10, url="steps")
     data = ui.kept(c[2].selectbox, _("Dataset"), key="im_data", default="digits", options=list(residual.DATASETS),
                    url="data", format_func=lambda d: _(residual.DATASETS[d][0]))
@@ -96,14 +96,13 @@ def section_residual():
     b[1].button(_("Stop"), help=_("Stops between steps; keeps what both learnt."))
     run = st.session_state["im_run"] = residual.ResidualComparison(config) if start else st.session_state.get("im_run")
     if start:
-        live = lambda _h: vz.loss_curves(run.histories["plain"], run.histories["residual"])  # noqa: E731
-        callback, _seen = ui.training_feedback(chart=live)
+        callback, _seen = ui.training_feedback(chart=lambda _h: vz.loss_curves(run.histories))
         run.run(callback)  # each step takes the shared lock: other students' work interleaves
+        st.rerun()  # the page again, with the finished run's figures in place of the live ones
     if run is None:
-        st.info(_("Press the button: about 20-40 s on the server's CPU for the default settings."))
-        return None
+        return st.info(_("Press the button: about 20-40 s on the server's CPU for the default settings."))
     st.success(residual.summary(run))
-    show("losses", vz.loss_curves, run.histories["plain"], run.histories["residual"], live=True)
+    show("losses", vz.loss_curves, run.histories, live=True)
     show("grads", vz.gradient_norms, run.norms("plain"), run.norms("residual"), residual.layer_names(run.config),
          live=True)
     return run

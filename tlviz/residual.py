@@ -44,7 +44,7 @@ class ResidualConfig:
 
     depth: int = 20
     width: int = 16
-    steps: int = 150
+    steps: int = 120
     batch_size: int = 64
     lr: float = 0.05
     dataset: str = "digits"

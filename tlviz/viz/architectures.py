@@ -11,7 +11,14 @@ import numpy as np
 from tlviz.i18n import N_, _
 from tlviz.viz.core import ATTENTION_SCALE, MASK_COLOR, RUN_COLORS, _layout, line_curves
 
+#: The receptive field's cells, darkest where they were seen first (the attention blues, reversed).
+FIELD_SCALE = [[0.0, ATTENTION_SCALE[4][1]], [0.35, ATTENTION_SCALE[3][1]], [0.7, ATTENTION_SCALE[2][1]],
+               [1.0, ATTENTION_SCALE[1][1]]]
+
 PLAIN_COLOR, RESIDUAL_COLOR = RUN_COLORS[3], RUN_COLORS[0]
+TEXT_COLOR = "#222222"  # text drawn on the diagrams' boxes (the chart theme would paint it pale grey)
+#: Legends under the plot: above it they run into the title in a half-width column.
+LEGEND = dict(orientation="h", yanchor="top", y=-0.22, x=0)
 
 INTRO = N_("The pretrained backbones of transfer learning come from the ImageNet challenge (ILSVRC: 1,000 classes, "
            "1.2 million training photos). Here every milestone is built from its **real torchvision definition** "
@@ -104,7 +111,7 @@ def params_bars(summaries: Sequence, title: str | None = None):
                              marker=dict(symbol="diamond", size=14, color=RUN_COLORS[1])))
     fig.update_yaxes(title=_("parameters (millions)"))
     return _layout(fig, title or _("Parameters of each milestone"), 400,
-                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+                   legend=LEGEND)
 
 
 def errors_chart(milestones: Sequence, human: float, title: str | None = None):
@@ -114,8 +121,9 @@ def errors_chart(milestones: Sequence, human: float, title: str | None = None):
     fig = go.Figure(go.Bar(x=x, y=[m.error for m in milestones], text=[f"{m.error:g}%" for m in milestones],
                            textposition="outside", marker_color=[RUN_COLORS[0] if m.in_lecture else MASK_COLOR
                                                                  for m in milestones], name=_("top-5 error")))
-    fig.add_hline(y=human, line_dash="dash", line_color=RUN_COLORS[3],
-                  annotation_text=_("a trained human: {v:g}%").format(v=human))
+    fig.add_hline(y=human, line_dash="dash", line_color=RUN_COLORS[3], annotation_position="top right",
+                  annotation_text=_("a trained human: {v:g}%").format(v=human), annotation_yshift=30,
+                  annotation_font_color=RUN_COLORS[3])
     fig.update_yaxes(title=_("top-5 error (%)"), range=[0, 32])
     return _layout(fig, title or _("ILSVRC top-5 error by year (blue: the lecture's numbers)"), 420)
 
@@ -157,7 +165,7 @@ def field_grid(rf, layer: int, title: str | None = None):
     z = np.where(seen, rf.entry / max(1, len(rf.steps)), np.nan)
     fig = go.Figure(go.Heatmap(z=np.where(seen, np.nan, 1.0), colorscale=[[0, MASK_COLOR], [1, MASK_COLOR]],
                                showscale=False, hoverinfo="skip", xgap=2, ygap=2))
-    fig.add_trace(go.Heatmap(z=z, zmin=0, zmax=1, colorscale=ATTENTION_SCALE[1:], showscale=False, xgap=2, ygap=2,
+    fig.add_trace(go.Heatmap(z=z, zmin=0, zmax=1, colorscale=FIELD_SCALE, showscale=False, xgap=2, ygap=2,
                              text=np.where(seen, rf.entry.astype(str), ""), texttemplate="%{text}",
                              hovertemplate=_("seen from layer %{text}") + "<extra></extra>"))
     half = rf.steps[layer - 1].field / 2
@@ -183,13 +191,13 @@ def stack_bars(rf, title: str | None = None):
     fig.update_xaxes(title=_("receptive field"), type="category")
     fig.update_yaxes(title=_("weights per channel pair"))
     return _layout(fig, title or _("Weights for the same receptive field"), 400, barmode="group",
-                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+                   legend=LEGEND)
 
 
 def _box(fig, x, y, text, color, w=0.42, h=0.32):
     fig.add_shape(type="rect", x0=x - w, x1=x + w, y0=y - h, y1=y + h, fillcolor=color, line=dict(color="#444"),
                   layer="below")
-    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=13))
+    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=13, color=TEXT_COLOR))
 
 
 def _arrow(fig, x0, y0, x1, y1, color="#444"):
@@ -213,7 +221,8 @@ def inception_diagram(module, title: str | None = None):
                  "#e5f5e0" if "pool" in op else colors.get(kernel, "#eeeeee"))
             _arrow(fig, i if j else 1.5, j + 0.32 if j else 0.32, i, 1 + j - 0.32)
         _arrow(fig, i, len(b.ops) + 0.68, i, top - 0.32)
-        fig.add_annotation(x=i, y=top - 0.55, text=str(b.out_channels), showarrow=False, font=dict(size=12))
+        fig.add_annotation(x=i + 0.08, y=top - 0.55, text=str(b.out_channels), showarrow=False, xanchor="left",
+                           font=dict(size=12, color=TEXT_COLOR))
     _box(fig, 1.5, top, _("concatenate: {c} channels").format(
         c=" + ".join(str(b.out_channels) for b in module.branches) + f" = {module.out_channels}"), "#dadaeb", w=1.6)
     fig.update_xaxes(visible=False, range=[-0.6, 3.6])
@@ -234,7 +243,7 @@ def bottleneck_bars(module, title: str | None = None):
                             textposition="outside")])
     fig.update_yaxes(title=_("convolution weights"))
     return _layout(fig, title or _("What the 1×1 bottleneck saves"), 400, barmode="group",
-                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+                   legend=LEGEND)
 
 
 def inception_table(module) -> object:
@@ -264,19 +273,21 @@ def residual_block(title: str | None = None):
     fig.add_shape(type="path", path="M 0.3 4 L 1.5 4 L 1.5 0.9 L 0.22 0.9", line=dict(color=RESIDUAL_COLOR, width=3))
     fig.add_annotation(x=1.55, y=2.5, text=_("identity shortcut: x"), showarrow=False, xanchor="left",
                        font=dict(color=RESIDUAL_COLOR))
-    fig.add_annotation(x=-1.0, y=2.5, text="F(x)", showarrow=False, xanchor="right", font=dict(size=18))
+    fig.add_annotation(x=-1.0, y=2.5, text="F(x)", showarrow=False, xanchor="right",
+                       font=dict(size=18, color=TEXT_COLOR))
     fig.update_xaxes(visible=False, range=[-1.6, 2.8])
     fig.update_yaxes(visible=False, range=[-0.5, 4.5])
     return _layout(fig, title or _("A residual block: F(x) + x"), 420)
 
 
-def loss_curves(plain, residual, title: str | None = None):
-    """Both nets' training loss per step (``plain``/``residual``: the nets' ``History``)."""
-    names = {_("plain (no shortcuts)"): plain, _("residual (identity shortcuts)"): residual}
+def loss_curves(histories, title: str | None = None):
+    """Both nets' training loss per step (``histories``: ``{"plain": History, "residual": History}``)."""
+    names = {_("plain (no shortcuts)"): histories["plain"], _("residual (identity shortcuts)"): histories["residual"]}
     colors = dict(zip(names, (PLAIN_COLOR, RESIDUAL_COLOR)))
-    return line_curves({n: (h.steps, h.losses) for n, h in names.items()}, x_title=_("step"),
-                       y_title=_("training loss"), title=title or _("Training loss: plain against residual"),
-                       colors=colors)
+    fig = line_curves({n: (h.steps, h.losses) for n, h in names.items()}, x_title=_("step"),
+                      y_title=_("training loss"), title=title or _("Training loss: plain against residual"),
+                      colors=colors)
+    return fig.update_layout(legend=LEGEND)
 
 
 def gradient_norms(plain: np.ndarray, residual: np.ndarray, layers: Sequence[str], title: str | None = None):
@@ -288,6 +299,6 @@ def gradient_norms(plain: np.ndarray, residual: np.ndarray, layers: Sequence[str
     fig = line_curves(series, x_title=_("layer (input → output)"), y_title=_("gradient norm"),
                       title=title or _("Gradient norm per layer"),
                       colors=dict(zip(series, (PLAIN_COLOR, RESIDUAL_COLOR))))
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", dtick="D2")
     fig.update_xaxes(type="category", tickangle=-60)
-    return fig
+    return fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"))
