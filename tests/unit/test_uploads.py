@@ -115,6 +115,19 @@ def test_not_a_zip_and_empty():
         U.from_zip(make_zip({"a.png": png(), "b.png": png()}))
 
 
+def test_damaged_zip_is_refused_with_a_message():
+    """A zip whose directory survives but whose data is cut (a broken download): refused, never a ValueError."""
+    data = make_zip(good_files())
+    damaged = b"PK\x03\x04" + bytes(200) + data[len(data) // 2:]
+    with pytest.raises(InputError, match="damaged"):
+        U.from_zip(damaged)
+
+
+def test_two_columns_with_the_same_class_name_are_refused():
+    with pytest.raises(InputError, match="Two classes are called 'bears'"):
+        U.from_class_files([("bears", [("a.png", png())] * 2), ("bears", [("b.png", png())] * 2)])
+
+
 def test_per_class_files():
     res = U.from_class_files({"red": [("r1.png", png()), ("r2.png", png()), ("notes.txt", b"hi")],
                               "blue": [("b1.png", png((0, 0, 255))), ("b2.png", png((0, 0, 250)))]})

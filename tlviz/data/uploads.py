@@ -99,13 +99,15 @@ def _build(per_class: Mapping[str, list[np.ndarray]], notes: list[str], name: st
     return UploadResult(ds, notes)
 
 
-def from_class_files(classes: Mapping[str, Iterable[tuple[str, bytes]]], name: str = "Your images") -> UploadResult:
-    """Images uploaded per class: ``{class name: [(file name, bytes), ...]}``. Unreadable files are skipped and
-    named in the notes; total size is limited to :data:`MAX_TOTAL_BYTES`."""
+def from_class_files(classes: Mapping[str, Iterable[tuple[str, bytes]]] | Iterable[tuple[str, Iterable]],
+                     name: str = "Your images") -> UploadResult:
+    """Images uploaded per class: ``{class name: [(file name, bytes), ...]}``, or ``(class name, files)`` pairs
+    as a page's columns give them (two columns may carry the same name: refused). Unreadable files are skipped
+    and named in the notes; total size is limited to :data:`MAX_TOTAL_BYTES`."""
     per_class: dict[str, list[np.ndarray]] = {}
     notes: list[str] = []
     total = 0
-    for raw_name, files in classes.items():
+    for raw_name, files in (classes.items() if isinstance(classes, Mapping) else classes):
         cname = _clean_class(raw_name)
         if cname in per_class:
             raise InputError(f"Two classes are called '{cname}'. Give every class its own name.")
@@ -216,6 +218,9 @@ def from_zip(data: bytes, name: str = "Your images") -> UploadResult:
                 raise
             notes.append(f"Skipped '{info.filename}': {exc}")
             continue
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
+            raise InputError(f"The zip is damaged: '{info.filename}' cannot be read ({exc}). Zip the folder "
+                             "again and upload the new file.") from None
         total += len(raw)
         if total > MAX_TOTAL_BYTES:
             raise InputError(f"The zip unpacks to more than {MAX_TOTAL_BYTES // 2**20} MB; the zip was refused.")
