@@ -242,10 +242,13 @@ def summary(run: ResidualComparison) -> str:
     h, losses = run.history, run.final_losses()
     state = _("finished") if h.finished else _("stopped at step {n} (kept)").format(n=run.step)
     acc = {k: run.histories[k].last("val_acc") for k in NETS}
-    return _("{depth} layers, {state} in {seconds:.0f} s. Training loss (mean of the last 10 steps): plain "
-             "{plain:.3f}, residual {residual:.3f}. Held-out accuracy: plain {pa:.1%}, residual {ra:.1%}.").format(
-        depth=run.config.depth + 2, state=state, seconds=h.seconds, plain=losses["plain"],
-        residual=losses["residual"], pa=acc["plain"] or 0.0, ra=acc["residual"] or 0.0)
+    text = _("{depth} layers, {state} in {seconds:.0f} s. Training loss (mean of the last 10 steps): plain "
+             "{plain:.3f}, residual {residual:.3f}.").format(
+        depth=run.config.depth + 2, state=state, seconds=h.seconds, plain=losses["plain"], residual=losses["residual"])
+    if acc["plain"] is None:
+        return text + " " + _("Held-out accuracy: not measured yet (every {n} steps).").format(n=run.config.eval_every)
+    return text + " " + _("Held-out accuracy: plain {pa:.1%}, residual {ra:.1%}.").format(pa=acc["plain"],
+                                                                                         ra=acc["residual"])
 
 
 def with_settings(depth: int, steps: int, dataset: str, seed: int = 0) -> ResidualConfig:

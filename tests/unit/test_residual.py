@@ -99,3 +99,10 @@ def test_animals_dataset_works():
     run.run()
     assert run.history.finished and np.isfinite(run.history.losses).all()
     assert "18 layers" in R.summary(run) and "plain" in R.summary(run)
+
+
+def test_summary_before_any_evaluation_says_so():
+    run = R.ResidualComparison(replace(R.ResidualConfig.tiny(), steps=3, eval_every=10))
+    run.run(should_stop=lambda: run.step >= 2)
+    text = R.summary(run)
+    assert "stopped at step 2" in text and "not measured yet" in text and "0.0%" not in text
