@@ -30,6 +30,7 @@ from tlviz.bert_text import MAX_TOKENS, language_note, mask_word, split_pair, wo
 from tlviz.errors import InputError
 from tlviz.i18n import _
 from tlviz.mlm import KEPT, MASKED, RANDOM, UNCHANGED, MaskingRun, fill_mask, masking_recipe, mlm_mask
+from tlviz.params import count_parameters
 
 __all__ = ["DEFAULT", "EXAMPLES", "IG_AUTO_MAX_PARAMS", "MAX_TOKENS", "KEPT", "MASKED", "RANDOM", "UNCHANGED",
            "AttentionTrace", "Attribution", "BertModel", "MaskedLM", "MaskingRun", "NeuronView", "Reading",
@@ -66,7 +67,7 @@ class MaskedLM:
 
     @property
     def params(self) -> int:
-        return int(sum(p.numel() for p in self.model.parameters()))
+        return count_parameters(self.model)
 
     @property
     def english_only(self) -> bool:

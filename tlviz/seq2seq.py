@@ -30,6 +30,7 @@ from tlviz import training
 from tlviz.attention import masked_softmax
 from tlviz.errors import InputError
 from tlviz.i18n import _
+from tlviz.params import count_parameters
 
 SCORES = ("dot", "general", "additive")
 DEFAULT = "Date normaliser (GRU + attention)"
@@ -411,7 +412,7 @@ def copy_for_training(model) -> Seq2Seq:
 
 
 def n_params(model) -> int:
-    return sum(p.numel() for p in model.parameters())
+    return count_parameters(model)
 
 
 # ------------------------------------------------------------------------------------------- checkpoints

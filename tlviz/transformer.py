@@ -31,6 +31,7 @@ from torch import nn
 
 from tlviz.errors import InputError
 from tlviz.i18n import _
+from tlviz.params import count_parameters  # noqa: F401 (also tlviz.transformer.count_parameters)
 
 # --------------------------------------------------------------------------------------------- config
 
@@ -350,21 +351,6 @@ def small_work(label: str, threads: int = 1, grad: bool = False):
 
     with runtime.exclusive(label), runtime.torch_threads(threads), torch.set_grad_enabled(grad):
         yield
-
-
-def count_parameters(module, seen: set[int] | None = None) -> int:
-    """Distinct parameters of ``module`` (tied matrices counted once).
-
-    ``seen`` holds the ids of parameters already counted elsewhere: they are skipped and the new ones added, so
-    the parts of one model (embeddings, encoder, decoder, output) add up to its total.
-    """
-    seen = set() if seen is None else seen
-    n = 0
-    for p in module.parameters():
-        if id(p) not in seen:
-            seen.add(id(p))
-            n += p.numel()
-    return n
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from tlviz import runtime
 from tlviz.attention import LayeredAttention
 from tlviz.errors import InputError
 from tlviz.i18n import _
+from tlviz.params import count_parameters
 
 if TYPE_CHECKING:
     from tlviz.vit_model import ViTHandle
@@ -74,7 +75,7 @@ def _threads_for(model):
     second thread waits for a time slice on every matmul) and 2-10 ms with one. Tiny matmuls gain nothing from a
     second thread even on an idle machine, so small models always use one; large ones keep the configured count.
     """
-    small = sum(p.numel() for p in model.parameters()) < SMALL_MODEL_PARAMS
+    small = count_parameters(model) < SMALL_MODEL_PARAMS
     with runtime.torch_threads(1 if small else None):
         yield
 

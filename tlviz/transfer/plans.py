@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tlviz.errors import InputError
 from tlviz.i18n import N_
+from tlviz.params import count_parameters
 from tlviz.transfer.stages import TransferModel
 
 #: Strategies offered by the lab, with the sentence the page shows.
@@ -90,10 +91,10 @@ def param_groups(tm: TransferModel, plan: Sequence[bool], lr: float, backbone_lr
     if head:
         groups.append({"params": head, "lr": lr})
         info.append(ParamGroupInfo("new classifier" if tm.pretrained else "all layers (random init)",
-                                   tuple(head_names), sum(p.numel() for p in head), lr))
+                                   tuple(head_names), count_parameters(head), lr))
     if body:
         groups.append({"params": body, "lr": lr * backbone_lr_factor})
-        info.append(ParamGroupInfo("pretrained layers", tuple(body_names), sum(p.numel() for p in body),
+        info.append(ParamGroupInfo("pretrained layers", tuple(body_names), count_parameters(body),
                                    lr * backbone_lr_factor))
     return groups, info
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tlviz.params import count_parameters
 from tlviz.transfer.data import LabData
 from tlviz.transfer.stages import TransferModel
 from tlviz.transfer.train import evaluate
@@ -95,7 +96,7 @@ def export_checkpoint(tm: TransferModel, path: str | Path, name: str = "", note:
     ``arch``, ``num_classes``, ``input_size``, ``mean``, ``std``, ``crop_pct``; ``extra["labels"]``)."""
     from tlviz import checkpoints
 
-    params = sum(p.numel() for p in tm.model.parameters())
+    params = count_parameters(tm.model)
     meta = checkpoints.CheckpointMeta(
         name=name or f"{tm.arch} fine-tuned ({len(tm.labels)} classes)", family="cnn", recipe="tlviz.transfer",
         config={"arch": tm.arch, "num_classes": len(tm.labels), "input_size": tm.input_size,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tlviz.errors import InputError
+from tlviz.params import count_parameters
 
 # ============================================================================================ the staged network
 
@@ -122,7 +123,7 @@ class TransferModel:
         return list(self._stage_params[i])
 
     def stage_param_counts(self) -> list[int]:
-        return [sum(p.numel() for _, p in group) for group in self._stage_params]
+        return [count_parameters(p for _, p in group) for group in self._stage_params]
 
     def trainable_names(self) -> set[str]:
         return {n for n, p in self.model.named_parameters() if p.requires_grad}
