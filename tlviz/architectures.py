@@ -116,7 +116,9 @@ def build(name: str):
 def count_parameters(name: str) -> int:
     """The number of parameters of torchvision's ``name`` (``alexnet``, ``vgg16``, ``googlenet`` without its
     auxiliary heads, ``resnet18``, ``resnet50``, ``resnet152``): ``sum(p.numel())`` over the real definition."""
-    return int(sum(p.numel() for p in build(_arch(name).name).parameters()))
+    from tlviz.params import count_parameters as count  # the project's one counter (distinct tensors)
+
+    return count(build(_arch(name).name))
 
 
 def weighted_depth(module) -> int:
@@ -165,6 +167,8 @@ def _kind(module) -> str:
 def _layer_rows(name: str) -> tuple[LayerRow, ...]:
     import torch
 
+    from tlviz.params import count_parameters as count
+
     arch, model = _arch(name), build(name)
     rows: dict[str, LayerRow] = {}
     hooks = []
@@ -172,7 +176,7 @@ def _layer_rows(name: str) -> tuple[LayerRow, ...]:
         depth = mname.count(".") + 1 if mname else 0
         leaf = not any(True for _ in module.children())
         if mname and (depth == arch.table_level or (depth < arch.table_level and leaf)):
-            params = int(sum(p.numel() for p in module.parameters()))
+            params = count(module)
 
             def hook(mod, inputs, output, mname=mname, params=params):
                 rows[mname] = LayerRow(mname, _kind(mod), tuple(output.shape[1:]), params)  # drop the batch
@@ -242,7 +246,9 @@ def packaged_params() -> int:
 
     with torch.device("meta"):
         model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
-    return int(sum(p.numel() for p in model.parameters()))
+    from tlviz.params import count_parameters as count
+
+    return count(model)
 
 
 def weights_rows() -> list[WeightsRow]:
