@@ -11,6 +11,17 @@ from streamlit.testing.v1 import AppTest
 PAGES = Path(__file__).resolve().parents[2] / "lessons"
 
 
+def open_page(name: str, timeout: float = 120, state: dict | None = None, **params) -> AppTest:
+    """Every page test opens its page this way: ``lessons/<name>.py`` with ``params`` in the URL (``?k=v``) and
+    ``state`` in the session, run once. Checks nothing: bad-link tests look at what came back."""
+    app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=timeout)
+    for key, value in (state or {}).items():
+        app.session_state[key] = value
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
 def run_page(name: str, timeout: float = 60):
     """Run ``lessons/<name>.py`` once with AppTest and check that it raised nothing."""
     app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=timeout).run()

@@ -6,9 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagetools import PAGES, errors, figure_array
+from tests.pages.pagetools import errors, figure_array, open_page
 from tlviz import bert, models, ui
 from tlviz.checkpoints import CHECKPOINT_DIR
 
@@ -25,10 +24,7 @@ def small_mlm_is_there():
 
 
 def _opened(**params):
-    app = AppTest.from_file(str(PAGES / "bert.py"), default_timeout=120)
-    for k, v in params.items():
-        app.query_params[k] = v
-    at = app.run()
+    at = open_page("bert", **params)
     assert not at.exception, at.exception
     return at
 

@@ -4,9 +4,8 @@ no teacher token or teacher control on a student's page."""
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagetools import PAGES, errors
+from tests.pages.pagetools import errors, open_page
 from tlviz import class_runs, class_session, classroom
 
 
@@ -17,10 +16,7 @@ def data(tmp_path, monkeypatch):
 
 
 def _page(**params):
-    at = AppTest.from_file(str(PAGES / "classroom.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return open_page("classroom", **params)
 
 
 def _everything(at) -> str:

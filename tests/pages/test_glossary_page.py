@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagetools import errors, run_page
+from tests.pages.pagetools import errors, open_page, run_page
 from tlviz import glossary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +47,7 @@ def test_search_by_greek_without_accents_english_or_symbol(at, query, english):
 
 
 def test_a_link_opens_the_same_search():
-    app = AppTest.from_file(str(ROOT / "lessons" / "glossary.py"), default_timeout=60)
-    app.query_params["q"] = "προσοχη"
-    app.run()
+    app = open_page("glossary", q="προσοχη")
     assert not app.exception
     assert table(app)["English"].iloc[0] == "attention" and app.text_input(key="gl_q").value == "προσοχη"
 
@@ -66,9 +64,7 @@ def test_bad_queries_give_a_message_not_a_traceback(at, query):
 
 
 def test_definitions_follow_the_interface_language():
-    app = AppTest.from_file(str(ROOT / "lessons" / "glossary.py"), default_timeout=60)
-    app.query_params["lang"], app.query_params["q"] = "el", "query"
-    app.run()
+    app = open_page("glossary", lang="el", q="query")
     assert not app.exception
     row = table(app).iloc[0]
     assert row.iloc[3] == glossary.BY_KEY["query"].definition_el

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.pages.pagetools import errors, figure_array, run_page
+from tests.pages.pagetools import errors, figure_array, open_page, run_page
 
 
 @pytest.fixture()
@@ -73,14 +73,8 @@ def test_fewer_sentences_than_the_chosen_one(at):
 
 
 def _opened(**params):
-    from streamlit.testing.v1 import AppTest
 
-    from tests.pages.pagetools import PAGES
-
-    app = AppTest.from_file(str(PAGES / "masks.py"), default_timeout=60)
-    for k, v in params.items():
-        app.query_params[k] = v
-    return app.run()
+    return open_page("masks", **params)
 
 
 def test_a_link_opens_the_same_view_and_the_url_follows():

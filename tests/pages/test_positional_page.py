@@ -5,7 +5,7 @@ messages while keeping the student's other inputs."""
 import numpy as np
 import pytest
 
-from tests.pages.pagetools import errors, figure_array, run_page
+from tests.pages.pagetools import errors, figure_array, open_page, run_page
 from tlviz import positional
 
 
@@ -54,14 +54,8 @@ def test_empty_dimension_selection_asks_for_one(at):
 
 
 def _opened(**params):
-    from streamlit.testing.v1 import AppTest
 
-    from tests.pages.pagetools import PAGES
-
-    app = AppTest.from_file(str(PAGES / "positional_encoding.py"), default_timeout=60)
-    for k, v in params.items():
-        app.query_params[k] = v
-    return app.run()
+    return open_page("positional_encoding", **params)
 
 
 def test_a_link_opens_the_same_view_and_the_url_follows():

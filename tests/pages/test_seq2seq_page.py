@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.pages.pagetools import errors, figure_array, run_page
+from tests.pages.pagetools import errors, figure_array, open_page, run_page
 from tlviz import attention
 
 LECTURE_S, LECTURE_H = attention.LECTURE_DECODER, attention.LECTURE_ENCODER
@@ -153,14 +153,8 @@ def test_back_to_the_lecture_numbers(at):
 
 
 def _opened(**params):
-    from streamlit.testing.v1 import AppTest
 
-    from tests.pages.pagetools import PAGES
-
-    app = AppTest.from_file(str(PAGES / "seq2seq_attention.py"), default_timeout=60)
-    for k, v in params.items():
-        app.query_params[k] = v
-    return app.run()
+    return open_page("seq2seq_attention", **params)
 
 
 def test_a_link_opens_the_same_view_and_the_url_follows():

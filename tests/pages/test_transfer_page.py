@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.pagetools import open_page
 from tlviz import cnn, ui
 from tlviz import transfer as T
 
@@ -20,10 +21,7 @@ def _ok(at):
 
 
 def _open(**params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return open_page("transfer_lab", timeout=240, **params)
 
 
 def _settle(at, timeout: float = 180) -> AppTest:

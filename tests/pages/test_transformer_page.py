@@ -1,20 +1,15 @@
 """The Transformer page (AppTest): default run, bad inputs, unknown words, the untrained model, live training, the
 view in the URL (a link opens the same view; a bad value gives a message and the defaults)."""
 
-from streamlit.testing.v1 import AppTest
 
+from tests.pages.pagetools import open_page
 from tlviz import transformer as tf
 
 PAGE = "../../lessons/transformer.py"
 
 
 def run(params=None, **state):
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in state.items():
-        at.session_state[key] = value
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
+    return open_page("transformer", state=state, **(params or {}))
 
 
 def texts(elements) -> str:

@@ -10,9 +10,8 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagetools import PAGES, errors, figure_array, run_page
+from tests.pages.pagetools import errors, figure_array, open_page, run_page
 from tlviz import images, vit
 
 
@@ -21,10 +20,7 @@ def _app():
 
 
 def _opened(**params):
-    app = AppTest.from_file(str(PAGES / "vit.py"), default_timeout=120)
-    for k, v in params.items():
-        app.query_params[k] = v
-    app.run()
+    app = open_page("vit", **params)
     assert not app.exception, [e.value for e in app.exception]
     return app
 
