@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tlviz import models
 from tlviz.errors import InputError
 from tlviz.i18n import N_, _
 from tlviz.transfer.lab import Run, RunSpec, follow, trainer
 from tlviz.transfer.stages import Stage, TransferModel
-from tlviz.transfer.train import CACHE_MAX_BYTES
 
 #: How the head reads the sentence.
 POOLING = {"cls": N_("[CLS] token: the vector of the first position, which BERT's pretraining (next-sentence "
@@ -193,11 +193,6 @@ def text_trainer(spec: TextRunSpec, data):
                                              spec.pooling, seed=spec.config.seed))
 
 
-def cache_fits(hidden: int, n_texts: int, width: int) -> bool:
-    """Whether the frozen prefix's output for ``n_texts`` fits :data:`CACHE_MAX_BYTES` (float32, mask channel)."""
-    return n_texts * width * (hidden + 1) * 4 <= CACHE_MAX_BYTES
-
-
 def start(run: Run, queue, student: str, now: float, estimate_s: float = 10.0) -> Run:
     """Ask the class's ``queue`` for a text ``run``: shared with anyone who asked for the same spec (as the image
     lab's :func:`tlviz.transfer.start`)."""
@@ -284,3 +279,19 @@ def before_after(before: TextTransferModel, after: TextTransferModel, text: str,
     top = [(int(i // change.shape[1]) + 1, int(i % change.shape[1]) + 1, float(change.flat[i])) for i in order]
     return BeforeAfter(text, a.tokens, a.weights, b.weights, change, top, probabilities(before, text),
                        probabilities(after, text), list(after.labels))
+
+
+#: The lab's default encoder (the packaged MiniLM-L6) and settings.
+DEFAULT_BACKBONE = models.MINILM_NAME
+
+
+def default_config(**changes):
+    """The text lab's :class:`~tlviz.transfer.TrainConfig`: a new head at 3e-3, pretrained layers 30x slower (BERT
+    fine-tuning wants ~1e-4 and less), 20 epochs, and the feature cache always on when the prefix is frozen (text
+    features are small: 400 tweets x 64 word pieces x 385 floats = 39 MB; the lab's largest set, 1,050 tweets,
+    103 MB)."""
+    from dataclasses import replace
+
+    from tlviz.transfer.train import TrainConfig
+
+    return replace(TrainConfig(epochs=20, batch_size=32, lr=3e-3, backbone_lr_factor=0.03, cache=True), **changes)
