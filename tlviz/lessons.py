@@ -49,6 +49,9 @@ LESSONS: tuple[Lesson, ...] = (
               "arithmetic, the Inception module, and a plain against a residual network trained live.")),
     Lesson("Transfer learning", "lessons/transfer_lab.py", N_("Transfer-learning lab"), ":material/science:",
            N_("Freeze layers, retrain live and measure the three benefits: higher start, slope and asymptote.")),
+    Lesson("Transfer learning", "lessons/nlp_transfer.py", N_("NLP transfer lab"), ":material/chat:",
+           N_("Fine-tune a pretrained BERT encoder on tweets or your own sentences: frozen layers, a new head, and "
+              "attention before and after.")),
     Lesson("Reference", "lessons/glossary.py", N_("Glossary"), ":material/translate:",
            N_("The lecture's terms in Greek and English: symbols, one-line definitions and the lesson of each.")),
     Lesson("Reference", "lessons/classroom.py", N_("Class mode"), ":material/groups:",
