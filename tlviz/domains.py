@@ -375,3 +375,9 @@ def digits_domain() -> Domain:
         data = T.prepare(images.digits(), SIZE, train_per_class=30, val_per_class=1)
         return _domain("digits", data.x_train, data.y_train.numpy(), data.classes)
     return models.cached(("domains-digits", SIZE), build)
+
+
+def measured(scenario: str = "px", shift: str = DEFAULT_SHIFT) -> tuple[DomainPair, ScenarioResult]:
+    """The lesson's first section in one call: the scenario's domains and their measurement."""
+    p = pair(scenario, shift)
+    return p, measure(p)
