@@ -44,6 +44,10 @@ LESSONS: tuple[Lesson, ...] = (
            N_("Predict [MASK]ed words and read every layer's and head's attention in a real pretrained model.")),
     Lesson("Pretrained models", "lessons/vit.py", N_("Vision Transformer"), ":material/image:",
            N_("An image is worth 16x16 words: patches, position embeddings, attention over the image, rollout.")),
+    Lesson("Transfer learning", "lessons/what_is_transfer.py", N_("What transfer learning is"),
+           ":material/compare_arrows:",
+           N_("Domain and task on real features, the four scenarios, the four families of deep transfer learning "
+              "measured live, and negative transfer.")),
     Lesson("Transfer learning", "lessons/imagenet_milestones.py", N_("ImageNet milestones"), ":material/emoji_events:",
            N_("AlexNet, GoogLeNet, VGG-16 and ResNet on their real definitions: parameters, layers, the 3×3 "
               "arithmetic, the Inception module, and a plain against a residual network trained live.")),
