@@ -190,6 +190,12 @@ def test_attention_before_and_after(folder, data):
         TT.before_after(before, after, "   ")
 
 
+def test_the_default_config_states_its_cache_and_a_probe_image_is_refused(folder, data):
+    assert TT.default_config().cache is True
+    with pytest.raises(InputError, match="token ids"):
+        T.train(model(folder, data), data, T.plan_for("feature_extraction", 4), T.TrainConfig(epochs=1))
+
+
 def test_text_run_spec_keys_differ_by_pooling(data):
     cfg = T.TrainConfig()
     a = TT.TextRunSpec(data.fingerprint, "m", "full", (True,) * 4, cfg, pooling="cls")

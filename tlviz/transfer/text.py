@@ -112,6 +112,14 @@ class TextTransferModel(TransferModel):
     def normalise(self, ids):
         return ids
 
+    def forward_from(self, x, start: int = 0, stop: int | None = None):
+        if start == 0 and x.is_floating_point():
+            # The trainer probes image networks with a float image to size the cache: text takes token ids, so
+            # a text run states its cache choice (default_config does).
+            raise InputError(_("A text network takes token ids, not images: train it with "
+                               "tlviz.transfer.text.default_config() (the cache set explicitly)."))
+        return super().forward_from(x, start, stop)
+
     def logits(self, ids):
         """``forward_from(ids, 0)`` in eval mode without gradients: (B, C)."""
         import torch
