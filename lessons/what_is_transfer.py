@@ -2,6 +2,7 @@
 transfer learning measured on one shift, and a measured case of negative transfer."""
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from tlviz import adaptation as A
 from tlviz import domains as D
@@ -58,8 +59,11 @@ def section_families():
     c3.metric(_("MMD² between the domains"), f"{r.mmd_after:.3f}", f"{r.mmd_after - r.mmd_before:+.3f}",
               delta_color="inverse")
     if family == "network":
-        st.page_link("lessons/transfer_lab.py", label=_("Retrain the network's blocks in the transfer-learning lab"),
-                     icon=":material/science:")
+        label = _("Retrain the network's blocks in the transfer-learning lab")
+        try:
+            st.page_link("lessons/transfer_lab.py", label=label, icon=":material/science:")
+        except StreamlitAPIException:  # run on its own, outside the app's navigation: no page to link to
+            st.markdown(label)
     d = D.pair("px", shift).source_train.classes
     show("aligned", vz.feature_scatter, r.source_xy, r.target_xy, r.source_labels, r.target_labels, d, d,
          title=_("What the adapted classifier reads (PCA)"), sizes=r.sizes)
