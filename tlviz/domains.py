@@ -234,7 +234,10 @@ class Standardiser:
 
     @classmethod
     def fit(cls, x: np.ndarray) -> Standardiser:
-        return cls(x.mean(0), x.std(0) + 1e-6)
+        # A floor on the scale: a feature silent on this set (std 0) must not blow another set's values up a
+        # millionfold (it wrecked the PCA picture and MMD).
+        std = x.std(0)
+        return cls(x.mean(0), np.maximum(std, 0.1 * float(std.mean()) + 1e-6))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.std).astype(np.float32)
