@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from tlviz.errors import InputError
+from tlviz.i18n import _
 
 #: Largest image we decode, in pixels (a 50-megapixel photo is already far beyond what any lesson needs).
 MAX_PIXELS = 50_000_000
@@ -28,21 +29,22 @@ def _read_bytes(source: ImageSource) -> bytes:
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
-            raise InputError(f"No image file at {path}.")
+            raise InputError(_("No image file at {path}.").format(path=path))
         if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"That file is {path.stat().st_size / 2**20:.0f} MB; images up to "
-                             f"{MAX_BYTES // 2**20} MB are accepted. Please pick a smaller image.")
+            raise InputError(_("That file is {mb:.0f} MB; images up to {max} MB are accepted. Please pick a "
+                               "smaller image.").format(mb=path.stat().st_size / 2**20, max=MAX_BYTES // 2**20))
         data = path.read_bytes()
     elif hasattr(source, "read"):
         data = source.read(MAX_BYTES + 1)
         if isinstance(data, str):
-            raise InputError("Expected an image file, got text.")
+            raise InputError(_("Expected an image file, got text."))
     else:
-        raise InputError(f"Cannot read an image from a {type(source).__name__}.")
+        raise InputError(_("Cannot read an image from a {kind}.").format(kind=type(source).__name__))
     if len(data) == 0:
-        raise InputError("The file is empty (0 bytes). Please upload a JPEG, PNG, GIF, BMP, TIFF or WebP image.")
+        raise InputError(_("The file is empty (0 bytes). Please upload a JPEG, PNG, GIF, BMP, TIFF or WebP image."))
     if len(data) > MAX_BYTES:
-        raise InputError(f"The file is larger than {MAX_BYTES // 2**20} MB. Please pick a smaller image.")
+        raise InputError(_("The file is larger than {max} MB. Please pick a smaller image.").format(
+            max=MAX_BYTES // 2**20))
     return data
 
 
@@ -66,8 +68,8 @@ def _to_8bit_rgb(img: Image.Image) -> Image.Image:
         return Image.alpha_composite(background, rgba).convert("RGB")
     if mode in ("CMYK", "YCbCr", "LAB", "HSV", "1", "L", "P", "RGB"):
         return img.convert("RGB")
-    raise InputError(f"This image uses the pixel format '{mode}', which tlviz cannot show. "
-                     "Please save it as an ordinary RGB JPEG or PNG.")
+    raise InputError(_("This image uses the pixel format '{mode}', which tlviz cannot show. Please save it as an "
+                       "ordinary RGB JPEG or PNG.").format(mode=mode))
 
 
 def load_image(source: ImageSource) -> Image.Image:
@@ -85,10 +87,11 @@ def load_image(source: ImageSource) -> Image.Image:
             img = Image.open(io.BytesIO(data))
             width, height = img.size
             if width <= 0 or height <= 0:
-                raise InputError("The image has zero width or height.")
+                raise InputError(_("The image has zero width or height."))
             if width * height > MAX_PIXELS:
-                raise InputError(f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
-                                 f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels. Please resize it first.")
+                raise InputError(_("The image is {w}x{h} pixels ({mp:.0f} megapixels); the limit is {max:.0f} "
+                                   "megapixels. Please resize it first.").format(
+                    w=width, h=height, mp=width * height / 1e6, max=MAX_PIXELS / 1e6))
             if getattr(img, "is_animated", False):
                 img.seek(0)
             # Truncated files must fail, not come back half grey.
@@ -103,13 +106,14 @@ def load_image(source: ImageSource) -> Image.Image:
     except InputError:
         raise
     except UnidentifiedImageError:
-        raise InputError("This file is not an image tlviz can read. Please upload a JPEG, PNG, GIF, BMP, TIFF "
-                         "or WebP image.") from None
+        raise InputError(_("This file is not an image tlviz can read. Please upload a JPEG, PNG, GIF, BMP, TIFF "
+                           "or WebP image.")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(f"The image is too large to decode safely (over {MAX_PIXELS / 1e6:.0f} megapixels). "
-                         "Please resize it first.") from None
+        raise InputError(_("The image is too large to decode safely (over {max:.0f} megapixels). Please resize it "
+                           "first.").format(max=MAX_PIXELS / 1e6)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InputError(f"The image could not be decoded (it may be truncated or corrupt): {exc}") from None
+        raise InputError(_("The image could not be decoded (it may be truncated or corrupt): {error}").format(
+            error=exc)) from None
 
 
 def sample_images() -> dict[str, Callable[[], Image.Image]]:
@@ -154,7 +158,8 @@ def load_sample(name: str) -> Image.Image:
     """One of :func:`sample_images` by name, as RGB."""
     samples = sample_images()
     if name not in samples:
-        raise InputError(f"No bundled photo called '{name}'. Available: {', '.join(sorted(samples)) or 'none'}.")
+        raise InputError(_("No bundled photo called '{name}'. Available: {names}.").format(
+            name=name, names=", ".join(sorted(samples)) or _("none")))
     return samples[name]()
 
 

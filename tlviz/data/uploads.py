@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from tlviz.errors import InputError
+from tlviz.i18n import _
 from tlviz.images import MAX_BYTES, load_image
 
 MAX_ZIP_BYTES = 50 * 2**20
@@ -64,9 +65,9 @@ def _square(img, size: int = STORE_SIZE) -> np.ndarray:
 def _clean_class(name: str) -> str:
     name = re.sub(r"\s+", " ", str(name)).strip()
     if not name:
-        raise InputError("Every class needs a name.")
+        raise InputError(_("Every class needs a name."))
     if len(name) > 40:
-        raise InputError(f"The class name '{name[:40]}…' is too long (40 characters at most).")
+        raise InputError(_("The class name '{name}…' is too long (40 characters at most).").format(name=name[:40]))
     return name
 
 
@@ -74,24 +75,26 @@ def _build(per_class: Mapping[str, list[np.ndarray]], notes: list[str], name: st
     from tlviz.data.images import ImageDataset
 
     if len(per_class) < 2:
-        found = f" (found only '{next(iter(per_class))}')" if per_class else ""
-        raise InputError(f"A classifier needs at least two classes{found}. Add another class with its own images.")
+        found = _(" (found only '{name}')").format(name=next(iter(per_class))) if per_class else ""
+        raise InputError(_("A classifier needs at least two classes{found}. Add another class with its own images.")
+                         .format(found=found))
     if len(per_class) > MAX_CLASSES:
-        raise InputError(f"{len(per_class)} classes is more than the {MAX_CLASSES} the lab accepts.")
+        raise InputError(_("{n} classes is more than the {max} the lab accepts.").format(n=len(per_class),
+                                                                                          max=MAX_CLASSES))
     empty = [c for c, imgs in per_class.items() if len(imgs) == 0]
     if empty:
-        raise InputError(f"The class '{empty[0]}' has no usable images. Add at least {MIN_PER_CLASS} images to it "
-                         "or remove it." + (f" ({'; '.join(notes[:3])})" if notes else ""))
+        raise InputError(_("The class '{c}' has no usable images. Add at least {n} images to it or remove it.")
+                         .format(c=empty[0], n=MIN_PER_CLASS) + (f" ({'; '.join(notes[:3])})" if notes else ""))
     few = [c for c, imgs in per_class.items() if len(imgs) < MIN_PER_CLASS]
     if few:
-        raise InputError(f"The class '{few[0]}' has only {len(per_class[few[0]])} usable image; every class needs "
-                         f"at least {MIN_PER_CLASS} (one to train on, one to validate).")
+        raise InputError(_("The class '{c}' has only {n} usable image; every class needs at least {min} (one to "
+                           "train on, one to validate).").format(c=few[0], n=len(per_class[few[0]]), min=MIN_PER_CLASS))
     classes = tuple(per_class)
     images, labels = [], []
     for i, c in enumerate(classes):
         imgs = per_class[c]
         if len(imgs) > MAX_PER_CLASS:
-            notes.append(f"'{c}': kept the first {MAX_PER_CLASS} of {len(imgs)} images.")
+            notes.append(_("'{c}': kept the first {max} of {n} images.").format(c=c, max=MAX_PER_CLASS, n=len(imgs)))
             imgs = imgs[:MAX_PER_CLASS]
         images.extend(imgs)
         labels.extend([i] * len(imgs))
@@ -110,17 +113,17 @@ def from_class_files(classes: Mapping[str, Iterable[tuple[str, bytes]]] | Iterab
     for raw_name, files in (classes.items() if isinstance(classes, Mapping) else classes):
         cname = _clean_class(raw_name)
         if cname in per_class:
-            raise InputError(f"Two classes are called '{cname}'. Give every class its own name.")
+            raise InputError(_("Two classes are called '{c}'. Give every class its own name.").format(c=cname))
         per_class[cname] = []
         for fname, data in files:
             total += len(data)
             if total > MAX_TOTAL_BYTES:
-                raise InputError(f"The uploads add up to more than {MAX_TOTAL_BYTES // 2**20} MB. Use fewer or "
-                                 "smaller images.")
+                raise InputError(_("The uploads add up to more than {mb} MB. Use fewer or smaller images.")
+                                 .format(mb=MAX_TOTAL_BYTES // 2**20))
             try:
                 per_class[cname].append(_square(load_image(data)))
             except InputError as exc:
-                notes.append(f"Skipped '{fname}' in '{cname}': {exc}")
+                notes.append(_("Skipped '{file}' in '{c}': {error}").format(file=fname, c=cname, error=exc))
     return _build(per_class, notes, name)
 
 
@@ -136,10 +139,11 @@ def _bounded_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byt
         with zf.open(info) as f:
             data = f.read(limit + 1)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"could not unpack it ({exc})") from None
+        raise InputError(_("could not unpack it ({error})").format(error=exc)) from None
     if len(data) > limit:
-        raise InputError(f"'{info.filename}' unpacks to more than {limit // 2**20} MB (its header said "
-                         f"{info.file_size} bytes): this looks like a zip bomb, so the zip was refused.")
+        raise InputError(_("'{file}' unpacks to more than {mb} MB (its header said {size} bytes): this looks like a "
+                           "zip bomb, so the zip was refused.").format(file=info.filename, mb=limit // 2**20,
+                                                                       size=info.file_size))
     return data
 
 
@@ -147,30 +151,32 @@ def from_zip(data: bytes, name: str = "Your images") -> UploadResult:
     """A zip holding one folder per class (``cats/1.jpg``, ``dogs/2.png``...). A single top folder around the
     class folders (``animals/cats/1.jpg``) is unwrapped. See the module docstring for the safety rules."""
     if not data:
-        raise InputError("The zip file is empty.")
+        raise InputError(_("The zip file is empty."))
     if len(data) > MAX_ZIP_BYTES:
-        raise InputError(f"The zip is {len(data) / 2**20:.0f} MB; the limit is {MAX_ZIP_BYTES // 2**20} MB.")
+        raise InputError(_("The zip is {mb:.0f} MB; the limit is {max} MB.").format(mb=len(data) / 2**20,
+                                                                                       max=MAX_ZIP_BYTES // 2**20))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError(f"This is not a readable zip file ({exc}). Zip a folder that holds one folder per "
-                         "class.") from None
+        raise InputError(_("This is not a readable zip file ({error}). Zip a folder that holds one folder per "
+                           "class.").format(error=exc)) from None
     if len(infos) > MAX_ENTRIES:
-        raise InputError(f"The zip holds {len(infos)} entries; the limit is {MAX_ENTRIES}.")
+        raise InputError(_("The zip holds {n} entries; the limit is {max}.").format(n=len(infos), max=MAX_ENTRIES))
     for info in infos:
         if _unsafe(info.filename):
-            raise InputError(f"The zip contains the unsafe path '{info.filename}' (absolute or with '..'). "
-                             "Zip an ordinary folder of class folders.")
+            raise InputError(_("The zip contains the unsafe path '{file}' (absolute or with '..'). Zip an ordinary "
+                               "folder of class folders.").format(file=info.filename))
     files = [i for i in infos if not i.is_dir()]
     declared = sum(i.file_size for i in files)
     if declared > MAX_TOTAL_BYTES:
-        raise InputError(f"The zip unpacks to {declared / 2**20:.0f} MB; the limit is "
-                         f"{MAX_TOTAL_BYTES // 2**20} MB.")
+        raise InputError(_("The zip unpacks to {mb:.0f} MB; the limit is {max} MB.").format(
+            mb=declared / 2**20, max=MAX_TOTAL_BYTES // 2**20))
     for info in files:
         if info.file_size > MAX_RATIO * max(1, info.compress_size) and info.file_size > 1_000_000:
-            raise InputError(f"'{info.filename}' is compressed {info.file_size // max(1, info.compress_size)} "
-                             "times: this looks like a zip bomb, so the zip was refused.")
+            raise InputError(_("'{file}' is compressed {ratio} times: this looks like a zip bomb, so the zip was "
+                               "refused.").format(file=info.filename,
+                                                  ratio=info.file_size // max(1, info.compress_size)))
 
     notes: list[str] = []
     hidden = lambda p: any(part.startswith(".") or part == "__MACOSX" for part in p.parts)  # noqa: E731
@@ -188,10 +194,11 @@ def from_zip(data: bytes, name: str = "Your images") -> UploadResult:
         else:
             skipped_other += 1
     if skipped_other:
-        notes.append(f"Skipped {skipped_other} file(s) that are not images (by their extension).")
+        notes.append(_("Skipped {n} file(s) that are not images (by their extension).").format(n=skipped_other))
     loose = [p for p, _ in entries if len(p.parts) < 2]
     if loose:
-        notes.append(f"Skipped {len(loose)} image(s) not inside a class folder (e.g. '{loose[0]}').")
+        notes.append(_("Skipped {n} image(s) not inside a class folder (e.g. '{file}').").format(n=len(loose),
+                                                                                                  file=loose[0]))
         entries = [(p, i) for p, i in entries if len(p.parts) >= 2]
     # Unwrap one common top folder ("animals/cats/1.jpg" -> "cats/1.jpg"), dir entries alike.
     while entries and all(len(p.parts) >= 3 for p, _ in entries) and len({p.parts[0] for p, _ in entries}) == 1:
@@ -200,8 +207,8 @@ def from_zip(data: bytes, name: str = "Your images") -> UploadResult:
         dirs = [PurePosixPath(*d.parts[1:]) for d in dirs if len(d.parts) >= 2 and d.parts[0] == top]
     names = sorted({d.parts[0] for d in dirs if d.parts} | {p.parts[0] for p, _ in entries if len(p.parts) >= 2})
     if not names:
-        raise InputError("The zip has no class folders with images. Put each class's images in its own folder "
-                         "(cats/…, dogs/…) and zip the folders together.")
+        raise InputError(_("The zip has no class folders with images. Put each class's images in its own folder "
+                           "(cats/…, dogs/…) and zip the folders together."))
     per_class: dict[str, list[np.ndarray]] = {}
     for n in names:
         per_class.setdefault(_clean_class(n), [])
@@ -216,16 +223,17 @@ def from_zip(data: bytes, name: str = "Your images") -> UploadResult:
         except InputError as exc:
             if "zip bomb" in str(exc):
                 raise
-            notes.append(f"Skipped '{info.filename}': {exc}")
+            notes.append(_("Skipped '{file}': {error}").format(file=info.filename, error=exc))
             continue
         except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
-            raise InputError(f"The zip is damaged: '{info.filename}' cannot be read ({exc}). Zip the folder "
-                             "again and upload the new file.") from None
+            raise InputError(_("The zip is damaged: '{file}' cannot be read ({error}). Zip the folder again and "
+                               "upload the new file.").format(file=info.filename, error=exc)) from None
         total += len(raw)
         if total > MAX_TOTAL_BYTES:
-            raise InputError(f"The zip unpacks to more than {MAX_TOTAL_BYTES // 2**20} MB; the zip was refused.")
+            raise InputError(_("The zip unpacks to more than {mb} MB; the zip was refused.").format(
+                mb=MAX_TOTAL_BYTES // 2**20))
         try:
             per_class[cname].append(_square(load_image(raw)))
         except InputError as exc:
-            notes.append(f"Skipped '{info.filename}': {exc}")
+            notes.append(_("Skipped '{file}': {error}").format(file=info.filename, error=exc))
     return _build(per_class, notes, name)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tlviz.errors import InputError
-from tlviz.i18n import N_
+from tlviz.i18n import N_, _
 from tlviz.params import count_parameters
 from tlviz.transfer.stages import TransferModel
 
@@ -30,7 +30,8 @@ def plan_for(strategy: str, n_stages: int, k: int = 1) -> tuple[bool, ...]:
     - ``finetune_last``: the last ``k`` backbone stages and the classifier.
     """
     if strategy not in STRATEGIES:
-        raise InputError(f"Unknown strategy '{strategy}': choose one of {', '.join(STRATEGIES)}.")
+        raise InputError(_("Unknown strategy '{strategy}': choose one of {names}.").format(
+            strategy=strategy, names=", ".join(STRATEGIES)))
     if strategy in ("scratch", "full"):
         return (True,) * n_stages
     if strategy == "feature_extraction":
@@ -43,11 +44,11 @@ def apply_plan(tm: TransferModel, plan: Sequence[bool]) -> None:
     """Set ``requires_grad`` on exactly the parameters of the stages that train."""
     plan = tuple(bool(v) for v in plan)
     if len(plan) != len(tm.stages):
-        raise InputError(f"The plan has {len(plan)} entries for {len(tm.stages)} blocks.")
+        raise InputError(_("The plan has {n} entries for {blocks} blocks.").format(n=len(plan), blocks=len(tm.stages)))
     if not any(plan):
-        raise InputError("Nothing would train: switch on at least one block (the classifier, say).")
+        raise InputError(_("Nothing would train: switch on at least one block (the classifier, say)."))
     for group, trains in zip(tm._stage_params, plan):
-        for _, p in group:
+        for _name, p in group:
             p.requires_grad_(trains)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tlviz.errors import InputError
+from tlviz.i18n import _
 from tlviz.params import count_parameters
 
 # ============================================================================================ the staged network
@@ -102,7 +103,7 @@ class TransferModel:
         owner: dict[str, int] = {}
         for i, st in enumerate(self.stages):
             for path in st.modules:
-                for name, _ in self.model.get_submodule(path).named_parameters():
+                for name, _p in self.model.get_submodule(path).named_parameters():
                     owner.setdefault(f"{path}.{name}", i)
         groups: list[list[tuple[str, Any]]] = [[] for _ in self.stages]
         for name, p in self.model.named_parameters():
@@ -175,13 +176,13 @@ def build(backbone: str | None = None, num_classes: int = 10, labels: Sequence[s
 
     labels = list(labels) if labels is not None else [f"class {i}" for i in range(num_classes)]
     if len(labels) != num_classes:
-        raise InputError(f"{num_classes} classes but {len(labels)} class names.")
+        raise InputError(_("{n} classes but {names} class names.").format(n=num_classes, names=len(labels)))
     if num_classes < 2:
-        raise InputError("Training a classifier needs at least two classes.")
+        raise InputError(_("Training a classifier needs at least two classes."))
     handle = cnn.load(backbone or cnn.DEFAULT)  # shared and read-only: we only read its weights
     if not handle.arch:
-        raise InputError(f"'{handle.name}' is not a timm CNN the lab can retrain.")
-    with runtime.exclusive(f"preparing {handle.name}"):
+        raise InputError(_("'{name}' is not a timm CNN the lab can retrain.").format(name=handle.name))
+    with runtime.exclusive(_("preparing {name}").format(name=handle.name)):
         if seed is None:
             model = _timm_model(handle.arch, num_classes, handle.model if pretrained else None)
         else:
