@@ -35,7 +35,7 @@ def model_table() -> pd.DataFrame:
     """The catalogue as the home page shows it: one row per model, the offline defaults starred."""
     rows = [{_("model"): ("★ " if c.default else "") + c.name, _("family"): _(FAMILY.get(c.family, c.family)),
              _("source"): c.source, _("offline now"): _("yes") if c.offline else _("no: needs internet"),
-             _("size"): c.size, _("note"): c.note} for c in models.catalog()]
+             _("size"): c.size, _("note"): _(c.note) if c.note else ""} for c in models.catalog()]
     return pd.DataFrame(rows).set_index(_("model"))
 
 

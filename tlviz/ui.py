@@ -27,7 +27,7 @@ import streamlit as st
 
 from tlviz import cache, i18n, models, runtime, training
 from tlviz.errors import InputError
-from tlviz.i18n import _
+from tlviz.i18n import N_, _
 
 log = logging.getLogger("tlviz")
 
@@ -338,7 +338,7 @@ def load_model(family: str, name: str) -> Any:
         return loader(name)
 
 
-OTHER = "Other: a Hugging Face id, timm name or local folder…"
+OTHER = N_("Other: a Hugging Face id, timm name or local folder…")  # the option's value; shown as _(OTHER)
 
 
 def model_picker(family: str, key: str, label: str = "Model", help_text: str | None = None,
@@ -350,17 +350,17 @@ def model_picker(family: str, key: str, label: str = "Model", help_text: str | N
     cards = models.catalog(family)
     cards.sort(key=lambda c: (not c.default, not c.offline))
     names = [c.name for c in cards] + [OTHER]
-    marks = {c.name: ("" if c.offline else "  (needs internet or prefetch)") for c in cards}
+    marks = {c.name: ("" if c.offline else "  " + _("(needs internet or prefetch)")) for c in cards}
     choice = kept(st.selectbox, label, key=key, default=default if default in names else names[0], options=names,
-                  url=url, format_func=lambda n: n + marks.get(n, ""), help=help_text)
+                  url=url, format_func=lambda n: _(OTHER) if n == OTHER else n + marks.get(n, ""), help=help_text)
     if choice == OTHER:
-        typed = kept(st.text_input, "Model id or folder", key=f"{key}_other", default="",
+        typed = kept(st.text_input, _("Model id or folder"), key=f"{key}_other", default="",
                      url=f"{url}_id" if url else None,
-                     placeholder="e.g. bert-base-uncased, resnet18, /path/to/folder")
+                     placeholder=_("e.g. bert-base-uncased, resnet18, /path/to/folder"))
         return typed.strip()
     card = next((c for c in cards if c.name == choice), None)
     if card is not None:
-        st.caption(f"{card.source} · {card.size} · {card.note}")
+        st.caption(f"{card.source} · {card.size} · {_(card.note) if card.note else ''}")
     return choice
 
 
