@@ -36,7 +36,7 @@ def section_plan(backbone: str, data: D.TextData) -> TT.TextRunSpec:
     with left:
         pooling = ui.kept(st.radio, _("The head reads"), key="nt_pooling", default="mean", url="pooling",
                           options=list(TT.POOLING), format_func=lambda p: _(TT.POOLING[p]).split(":")[0])
-        st.caption(_(TT.POOLING[pooling]) + " " + _(NV.HEAD_NOTE))
+        st.caption(_(TT.POOLING[pooling]) + ". " + _(NV.HEAD_NOTE))
         strategy = ui.kept(st.radio, _("Strategy"), key="nt_strategy", default="feature_extraction", url="strategy",
                            options=list(T.STRATEGIES), format_func=lambda s: _(T.STRATEGIES[s]).split(":")[0])
         st.caption(_(T.STRATEGIES[strategy]))
@@ -70,7 +70,8 @@ def section_compare(runs: list) -> None:
     st.subheader(_("4 · Compare runs: start, slope, asymptote"))
     st.dataframe(pd.DataFrame([r.summary() for r in runs]), hide_index=True, width="stretch")
     by_name = {r.name: r for r in runs if T.epoch_rows(r.history)}
-    picked = st.multiselect(_("Runs to compare"), list(by_name), default=list(by_name)[-4:], key=f"nt_cmp{len(runs)}")
+    picked = st.multiselect(_("Runs to compare"), list(by_name), default=list(by_name)[-4:],
+                            key=f"nt_cmp{len(by_name)}")  # a newly finished run joins the comparison
     metric = st.radio(_("Curve"), list(CURVES), horizontal=True, key="nt_metric", format_func=lambda m: _(CURVES[m]))
     chosen = [by_name[n] for n in picked]
     if chosen:

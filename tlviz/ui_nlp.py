@@ -132,7 +132,8 @@ def before_after(run: T.Run, text: str) -> None:
                         key=f"nt_layer_{run.id}")
     head = b.selectbox(_("Head"), range(H), index=ba.top[0][1] - 1, format_func=lambda i: str(i + 1),
                        key=f"nt_head_{run.id}")
-    figs = NV.attention_pair(ba.before, ba.after, ba.tokens, layer, head)
-    for col, fig, key in zip(st.columns(3), figs, ("nt_att_before", "nt_att_after", "nt_att_diff")):
+    before, after, diff = NV.attention_pair(ba.before, ba.after, ba.tokens, layer, head)
+    for col, fig, key in zip(st.columns(2), (before, after), ("nt_att_before", "nt_att_after")):
         with col:
-            ui.figure(fig, key, _(NV.DIFF_NOTE) if key == "nt_att_diff" else None)
+            ui.figure(fig, key)
+    ui.figure(diff, "nt_att_diff", _(NV.DIFF_NOTE), side=True)

@@ -201,3 +201,21 @@ def test_text_run_spec_keys_differ_by_pooling(data):
     a = TT.TextRunSpec(data.fingerprint, "m", "full", (True,) * 4, cfg, pooling="cls")
     b = TT.TextRunSpec(data.fingerprint, "m", "full", (True,) * 4, cfg, pooling="mean")
     assert a.key() != b.key() and a.key()[0] == "text"
+
+
+def test_weight_change_figure_marks_frozen_layers_zero():
+    from tlviz.viz import nlp_transfer as NV
+
+    fig = NV.weight_change(["embeddings", "layer 1", "layer 2", "head"], [0.0, 0.0, 0.02, 1.3],
+                           [False, False, True, True], [False, False, False, True])
+    bars = fig.data[0]
+    assert np.isnan(bars.y[0]) and np.isnan(bars.y[1]) and bars.y[3] == pytest.approx(1.3)
+    assert list(bars.text[:2]) == ["0.00%", "0.00%"]
+    assert [a.x for a in fig.layout.annotations if "frozen" in a.text] == ["embeddings", "layer 1"]
+    before = np.full((2, 3, 4, 4), 0.25)
+    after = before.copy()
+    after[1, 2] = np.eye(4)
+    figs = NV.attention_pair(before, after, ["[CLS]", "a", "a", "[SEP]"], 1, 2)
+    assert len(figs) == 3 and np.allclose(np.asarray(figs[2].data[-1].z), np.eye(4) - 0.25)
+    heads = NV.head_changes(np.array([[0.0, 0.1, 0.0], [0.0, 0.0, 0.75]]), [(2, 3, 0.75)])
+    assert heads.data[-1].x == ("head 3",) and heads.data[-1].y == ("layer 2",)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz.bert import all_ticks, safe_labels
 from tlviz.viz.core import _layout, attention_heatmap, matrix_heatmap
 from tlviz.viz.transfer import FROZEN_COLOR, NEW_COLOR, TRAINABLE_COLOR
 
@@ -39,11 +40,18 @@ def weight_change(stage_names: Sequence[str], change: Sequence[float], trained: 
 
     vals = np.nan_to_num(np.asarray(change, dtype=float))
     colors = [NEW_COLOR if nw else TRAINABLE_COLOR if t else FROZEN_COLOR for t, nw in zip(trained, new)]
-    text = [_("frozen") if not t else f"{v:.2%}" for v, t in zip(vals, trained)]
-    fig = go.Figure(go.Bar(x=list(stage_names), y=vals, marker_color=colors, text=text, textposition="outside",
+    names = list(stage_names)
+    fig = go.Figure(go.Bar(x=names, y=np.where(vals > 0, vals, np.nan), marker_color=colors,
+                           text=[f"{v:.2%}" for v in vals], textposition="outside",
                            hovertemplate="%{x}<br>%{y:.4%}<extra></extra>"))
-    fig.update_yaxes(title=_("relative weight change"), tickformat=".1%", type="log" if vals.max() > 0 else None)
-    fig.update_xaxes(title=_("layer (input on the left)"))
+    for name, v in zip(names, vals):  # a log axis has no 0: say it where the bar would stand
+        if v == 0:
+            fig.add_annotation(x=name, y=0.02, yref="paper", yanchor="bottom", showarrow=False,
+                               text=_("frozen<br>0"), font=dict(color="#7f7f7f"))
+    fig.update_yaxes(title=_("relative weight change (log scale)"), tickformat=".1%",
+                     type="log" if vals.max() > 0 else None)
+    fig.update_xaxes(title=_("layer (input on the left)"), type="category", categoryorder="array",
+                     categoryarray=names)
     return _layout(fig, title or _("What training changed, layer by layer"), height=360)
 
 
@@ -68,10 +76,15 @@ def attention_pair(before, after, tokens: Sequence[str], layer: int, head: int) 
     b, a = np.asarray(before)[layer, head], np.asarray(after)[layer, head]
     where = _("layer {l}, head {h}").format(l=layer + 1, h=head + 1)
     kw = dict(x_title=_("key (attended to)"), y_title=_("query (attending)"), show_values=False)
-    return (attention_heatmap(b, tokens, tokens, _("Before training · {where}").format(where=where), **kw),
-            attention_heatmap(a, tokens, tokens, _("After training · {where}").format(where=where), **kw),
-            matrix_heatmap(a - b, tokens, tokens, _("Difference (after − before)"), x_title=kw["x_title"],
-                           y_title=kw["y_title"], show_values=False, value_name=_("change")))
+    labels = safe_labels(tokens)
+    figs = (attention_heatmap(b, labels, labels, _("Before training · {where}").format(where=where), **kw),
+            attention_heatmap(a, labels, labels, _("After training · {where}").format(where=where), **kw),
+            matrix_heatmap(a - b, labels, labels, _("Difference (after − before) · {where}").format(where=where),
+                           x_title=kw["x_title"], y_title=kw["y_title"], show_values=False, value_name=_("change")))
+    for fig in figs:
+        fig.update_xaxes(side="top", tickangle=-45)
+        all_ticks(fig)
+    return figs
 
 
 def predictions(labels: Sequence[str], before, after, title: str | None = None):
