@@ -26,7 +26,7 @@ CHANGE_NOTE = N_("For each layer: how far its weights moved during training, rel
                  "weights, so its change is large by construction.")
 HEADS_NOTE = N_("Each cell is one head: how different its attention became, averaged over the sentence's words "
                 "(0 = identical rows, 1 = no overlap at all). The ringed cells are the heads that changed most.")
-DIFF_NOTE = N_("After minus before: red = the head attends more to that word after training, blue = less.")
+DIFF_NOTE = N_("After minus before: blue = the head attends more to that word after training, red = less.")
 
 
 def _names(n: int, word: str) -> list[str]:
