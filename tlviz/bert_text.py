@@ -10,6 +10,7 @@ from typing import Any
 
 from tlviz.errors import InputError
 from tlviz.i18n import _
+from tlviz.models import GREEK_BERT
 
 #: Longest input (in word pieces, [CLS] and [SEP] included) the lesson accepts: every view stays responsive.
 MAX_TOKENS = 64
@@ -101,8 +102,8 @@ def language_note(bm: Any, text: str, pieces: list[str]) -> str | None:
     unknown = sum(p == bm.tokenizer.unk_token for p in pieces)
     if _GREEK.search(str(text or "")) and getattr(bm, "english_only", False):
         return _("{model} learnt English only: it has never read Greek, so it sees these words as single letters "
-                 "and [UNK]s, and its guesses for them mean nothing. Type an English sentence, or (with internet) "
-                 "try a multilingual hub model such as bert-base-multilingual-cased.").format(model=bm.name)
+                 "and [UNK]s, and its guesses for them mean nothing. Type an English sentence, or (with internet, or "
+                 "after `make prefetch`) pick the Greek BERT ({greek}).").format(model=bm.name, greek=GREEK_BERT)
     if pieces and unknown > 0.25 * len(pieces):
         return _("{n} of the {total} word pieces are [UNK]: {model} does not know much of this text, so its "
                  "guesses say little.").format(n=unknown, total=len(pieces), model=bm.name)

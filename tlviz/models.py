@@ -139,12 +139,18 @@ class _HubSpec:
     note: str
 
 
+#: The Greek BERT of AUEB's NLP group (the lecture's language); online, or offline after ``make prefetch``.
+GREEK_BERT = "nlpaueb/bert-base-greek-uncased-v1"
+
 #: Hub models the app lists (and the prefetch recipe stores). Parameter counts from the models' cards.
 HUB_MODELS: tuple[_HubSpec, ...] = (
     _HubSpec("BERT base uncased", "bert", "bert-base-uncased", "transformers", 110_000_000,
              N_("The original BERT (12 layers x 12 heads, 768 wide): real masked-LM predictions.")),
     _HubSpec("DistilBERT base uncased", "bert", "distilbert-base-uncased", "transformers", 66_000_000,
              N_("BERT distilled to 6 layers; about 97% of BERT's quality, twice as fast.")),
+    _HubSpec("Greek BERT (AUEB, uncased)", "bert", GREEK_BERT, "transformers", 113_000_000,
+             N_("BERT base pretrained on Greek text (Wikipedia, Europarl, OSCAR; Koutsikakis et al. 2020): masked-LM "
+                "predictions for the lecture's language.")),
     _HubSpec("ViT-B/16 (Google, ImageNet)", "vit", "google/vit-base-patch16-224", "transformers", 86_000_000,
              N_("The paper's ViT-Base, 16x16 patches, ImageNet-21k pretrained, ImageNet-1k fine-tuned.")),
     _HubSpec("ViT-S/16 (timm)", "vit", "vit_small_patch16_224", "timm", 22_000_000,

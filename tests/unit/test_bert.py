@@ -333,3 +333,45 @@ def test_hub_id_loads_from_the_local_hugging_face_cache(tmp_path, tiny_bert_fold
     line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line is not None, out.stderr[-2000:]
     assert line == "RESULT hub True 3 (2, 4, 9, 9) 4"  # [CLS] the cat sat [SEP] on the mat [SEP]
+
+
+# ----------------------------------------------------------------------------------------- a Greek BERT's path
+
+def _tiny_greek_bert(folder):
+    """A tiny random masked LM whose WordPiece vocabulary holds Greek words and pieces (the shape of the Greek
+    BERT on the hub, nlpaueb/bert-base-greek-uncased-v1, which is uncased and accent-stripped like this one)."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    words = ["η", "ο", "το", "γατα", "ηπιε", "γαλα", "επειδη", "ηταν", "πεινουσε", "##σε", "ζωο", "δρομο", "δεν",
+             "περασε", "κουρασμενο", "##ο", "##α", "και", "."]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(str(folder / "vocab.txt"), do_lower_case=True, strip_accents=True)
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                                       num_attention_heads=4, intermediate_size=64, max_position_embeddings=64))
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_a_greek_bert_reads_greek_without_the_english_only_note(tmp_path):
+    """The hub's Greek BERT takes the same path as this local folder: Greek becomes Greek word pieces (no [UNK]),
+    [MASK] is predicted over Greek pieces, and the page's "knows English only" note is not shown."""
+    from tlviz import models
+    from tlviz.bert_text import language_note
+
+    assert any(c.ref == models.GREEK_BERT and c.family == "bert" for c in models.catalog())
+    bm = bert.load(str(_tiny_greek_bert(tmp_path)))
+    assert not bm.english_only
+    text = "Η γάτα ήπιε το γάλα επειδή [MASK]."
+    reading = bert.read(bm, text)
+    tokens = reading.trace.tokens
+    assert "γατα" in tokens and "γαλα" in tokens and bm.tokenizer.unk_token not in tokens
+    predictions = bert.fill_mask(bm, text, top_k=3)[0]
+    assert len(predictions) == 3 and all(isinstance(w, str) for w, _ in predictions)
+    assert language_note(bm, text, tokens) is None
+    english = bert.load(bert.DEFAULT)  # the packaged English MiniLM: the honest note, naming the Greek BERT
+    note = language_note(english, text, bert.read(english, text).trace.tokens)
+    assert note and "English only" in note and models.GREEK_BERT in note
