@@ -21,4 +21,4 @@ for group in GROUPS:
     if pages:
         navigation[_(group)] = pages
 
-st.navigation(navigation).run()
+st.navigation(navigation, expanded=True).run()  # every lesson listed (no "View 3 more")
