@@ -112,7 +112,7 @@ def budget(strategy: str, config: TrainConfig) -> TrainConfig:
 def budget_note(strategy: str, epochs: int, patience: int | None) -> str:
     """What early stopping will do for a run of ``strategy`` over ``epochs``, in one sentence for the page."""
     need = SETTLE_EPOCHS.get(strategy, 0)
-    name = _(STATUS_NAME[strategy])
+    name = _(STRATEGY_NAME[strategy])
     if epochs < need:
         return _("On the default images {strategy} needs about {need} epochs to level off: with {epochs}, expect "
                  "its asymptote to show as “not reached”.").format(strategy=name, need=need, epochs=epochs)
@@ -171,7 +171,7 @@ class Run:
         info = self.history.info
         return {_("run"): self.name, _("status"): _(STATUS[self.status]), _("epochs"): len(rows),
                 _("final val acc"): acc[-1] if acc else math.nan, _("best val acc"): max(acc, default=math.nan),
-                _("strategy"): _(STATUS_NAME[self.strategy]),
+                _("strategy"): _(STRATEGY_NAME[self.strategy]),
                 _("backbone"): self.spec.backbone + ("" if self.spec.pretrained else _(" (random init)")),
                 _("trainable params"): self.trainable_params,
                 _("s / epoch"): float(np.mean([r["epoch_seconds"] for r in rows])) if rows else math.nan,
@@ -179,7 +179,7 @@ class Run:
                 if info.get("cached") else _("no")}
 
 
-STATUS_NAME = {"scratch": N_("from scratch"), "feature_extraction": N_("feature extraction"),
+STRATEGY_NAME = {"scratch": N_("from scratch"), "feature_extraction": N_("feature extraction"),
                "full": N_("full fine-tuning"), "finetune_last": N_("fine-tune")}
 
 
@@ -189,7 +189,7 @@ def new_run(run_id: int, spec: RunSpec, data: LabData, stage_names: Sequence[str
     strategy's own (blocks toggled by hand) is labelled "custom blocks"."""
     n = len(stage_names)
     own = spec.plan in {plan_for(spec.strategy, n, k) for k in range(n)}
-    short = _(STATUS_NAME[spec.strategy])
+    short = _(STRATEGY_NAME[spec.strategy])
     if spec.strategy == "finetune_last" and own:
         short = _("fine-tune last {k}").format(k=sum(spec.plan) - 1)
     label = name or f"#{run_id} {short}" + ("" if own else " " + _("(custom blocks)"))
