@@ -53,17 +53,8 @@ def section_plan(backbone: str, data: D.TextData) -> TT.TextRunSpec:
 
 def section_train(runs: list, spec: TT.TextRunSpec | None, data: D.TextData | None) -> None:
     st.subheader(_("3 · Predict, then train"))
-    prediction = st.radio(T.prediction_question(spec.strategy if spec else None), T.PREDICTIONS, index=None,
-                          horizontal=True, key="nt_predict", format_func=_)
-    if st.button(_("▶ Train"), type="primary", disabled=spec is None or not any(spec.plan), key="nt_train"):
-        with ui.guard(_("training")):
-            names, params, _new = ui.shared(TT.structure, spec.backbone, len(data.classes), spec.pooling)
-            run = T.new_run(len(runs) + 1, spec, data, names, params, prediction=prediction)
-            ui_nlp.start(run)
-            runs.append(run)
-            for old in runs[:-3]:
-                old.model = None  # a session keeps the networks of its last 3 runs only
-    ui_lab.follow(runs, spec.config.epochs if spec else 20)
+    ui_lab.predict_and_train(runs, spec, data, lambda: ui.shared(TT.structure, spec.backbone, len(data.classes),
+                                                                 spec.pooling), ui_nlp.start, prefix="nt")
 
 
 def section_compare(runs: list) -> None:

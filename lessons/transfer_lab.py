@@ -53,17 +53,7 @@ def section_plan(data: T.LabData | None) -> T.RunSpec | None:
 
 def section_train(runs: list, spec: T.RunSpec | None, data: T.LabData | None) -> None:
     st.subheader(_("3 · Predict, then train"))
-    prediction = st.radio(T.prediction_question(spec.strategy if spec else None), T.PREDICTIONS, index=None,
-                          horizontal=True, key="tl_predict", format_func=_)
-    if st.button(_("▶ Train"), type="primary", disabled=spec is None or not any(spec.plan)):
-        with ui.guard(_("training")):
-            names, params, _new = ui.shared(T.structure, spec.backbone, len(data.classes))
-            run = T.new_run(len(runs) + 1, spec, data, names, params, prediction=prediction)
-            ui_lab.start(run)
-            runs.append(run)
-            for old in runs[:-3]:
-                old.model = None  # a session keeps the networks of its last 3 runs only
-    ui_lab.follow(runs, spec.config.epochs if spec else 20)
+    ui_lab.predict_and_train(runs, spec, data, lambda: ui.shared(T.structure, spec.backbone, len(data.classes)))
 
 
 def section_compare(runs: list) -> None:

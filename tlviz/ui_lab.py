@@ -7,7 +7,7 @@ views of one finished run. The policy (what a run is, when runs are shared, what
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +21,8 @@ from tlviz.viz import transfer as V
 
 #: How often a student's page looks at the runs it follows (seconds).
 POLL_S = 1.0
+#: A session keeps the trained networks of its last runs only (each EfficientNet-Lite0 is ~19 MB).
+KEEP_MODELS = 3
 OWN = "own"
 
 
@@ -125,6 +127,24 @@ def freeze_plan(names: Sequence[str], strategy: str, k: int, backbone: str) -> t
 def start(run: T.Run) -> None:
     """Ask the class's queue for ``run`` (shared if someone asked for the same) and keep it in the session."""
     T.start(run, queue(), session_id(), time.monotonic())
+
+
+def predict_and_train(runs: list, spec, data, stages: Callable[[], tuple], begin: Callable[[T.Run], None] = start,
+                      prefix: str = "tl") -> None:
+    """Section 3 of both labs (images and text): the prediction that fits the strategy, the Train button (the run
+    joins the class's queue through ``begin``; ``stages()`` gives its stage names and parameter counts), and the
+    session's runs followed live. A session keeps the networks of its last :data:`KEEP_MODELS` runs only."""
+    prediction = st.radio(T.prediction_question(spec.strategy if spec else None), T.PREDICTIONS, index=None,
+                          horizontal=True, key=f"{prefix}_predict", format_func=_)
+    if st.button(_("▶ Train"), type="primary", disabled=spec is None or not any(spec.plan), key=f"{prefix}_train"):
+        with ui.guard(_("training")):
+            names, params = stages()[:2]
+            run = T.new_run(len(runs) + 1, spec, data, names, params, prediction=prediction)
+            begin(run)
+            runs.append(run)
+            for old in runs[:-KEEP_MODELS]:
+                old.model = None
+    follow(runs, spec.config.epochs if spec else 20)
 
 
 def follow(runs: Sequence[T.Run], x_max: int) -> None:
