@@ -45,7 +45,7 @@ def section_plan(data: T.LabData | None) -> T.RunSpec | None:
     names, params, new = ui.shared(T.structure, backbone, len(data.classes))
     k = ui.kept(st.slider, _("k: blocks to fine-tune"), key="tl_k", default=1, min_value=1, max_value=len(names) - 1,
                 url="k") if strategy == "finetune_last" else 1
-    plan = ui_lab.freeze_plan(names, strategy, k, backbone)
+    plan = ui_lab.freeze_plan(names, strategy, k, (backbone,))
     lrs = T.stage_lrs(new, plan, cfg.lr, cfg.backbone_lr_factor, pretrained=strategy != "scratch")
     ui.figure(V.block_diagram(names, params, plan, lrs, new), "tl_blocks", _(V.BLOCKS_NOTE))
     return T.RunSpec(data.fingerprint, backbone, strategy, plan, T.budget(strategy, cfg))

@@ -109,16 +109,18 @@ def train_config() -> T.TrainConfig:
                         key="tl_augment", default=False, url="augment"))
 
 
-def freeze_plan(names: Sequence[str], strategy: str, k: int, backbone: str) -> tuple[bool, ...]:
-    """The trainable blocks (kept in the URL as ``blocks``): the strategy's own plan, which the student may toggle
-    block by block; choosing another strategy, k or backbone starts again from that strategy's plan."""
+def freeze_plan(names: Sequence[str], strategy: str, k: int, basis: tuple, prefix: str = "tl",
+                label: str | None = None) -> tuple[bool, ...]:
+    """The trainable stages (kept in the URL as ``blocks``): the strategy's own plan, which the student may toggle
+    stage by stage; another strategy, k or ``basis`` (the backbone, the pooling...) starts again from that
+    strategy's plan. Both labs use it (``prefix`` keeps their widgets apart)."""
     default = [n for n, t in zip(names, T.plan_for(strategy, len(names), k)) if t]
-    basis = (strategy, k, backbone)
-    if st.session_state.get("tl_plan_basis", basis) != basis:
-        ui.set_kept("tl_blocks", default)
-    st.session_state["tl_plan_basis"] = basis
-    on = ui.kept(st.pills, _("Trainable blocks (click to freeze or unfreeze)"), key="tl_blocks", default=default,
-                 url="blocks", options=list(names), selection_mode="multi")
+    basis = (strategy, k, *basis)
+    if st.session_state.get(f"{prefix}_plan_basis", basis) != basis:
+        ui.set_kept(f"{prefix}_blocks", default)
+    st.session_state[f"{prefix}_plan_basis"] = basis
+    on = ui.kept(st.pills, label or _("Trainable blocks (click to freeze or unfreeze)"), key=f"{prefix}_blocks",
+                 default=default, url="blocks", options=list(names), selection_mode="multi")
     return tuple(n in (on or []) for n in names)
 
 

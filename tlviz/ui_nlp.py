@@ -81,16 +81,9 @@ def train_config() -> T.TrainConfig:
 
 
 def freeze_plan(names: Sequence[str], strategy: str, k: int, basis: tuple) -> tuple[bool, ...]:
-    """Per-layer freeze toggles (in the URL as ``blocks``), starting from the strategy's plan; another strategy,
-    k, encoder or pooling starts again from that strategy's plan."""
-    default = [n for n, t in zip(names, T.plan_for(strategy, len(names), k)) if t]
-    basis = (strategy, k, *basis)
-    if st.session_state.get("nt_plan_basis", basis) != basis:
-        ui.set_kept("nt_blocks", default)
-    st.session_state["nt_plan_basis"] = basis
-    on = ui.kept(st.pills, _("Trainable layers (click to freeze or unfreeze)"), key="nt_blocks", default=default,
-                 url="blocks", options=list(names), selection_mode="multi")
-    return tuple(n in (on or []) for n in names)
+    """Per-layer freeze toggles: the image lab's, under the text lab's keys and wording."""
+    return ui_lab.freeze_plan(names, strategy, k, basis, prefix="nt",
+                              label=_("Trainable layers (click to freeze or unfreeze)"))
 
 
 def start(run: T.Run) -> None:
