@@ -207,10 +207,43 @@ def _hub_cards() -> list[ModelCard]:
     return cards
 
 
+def _entries(folder: Path) -> tuple:
+    try:
+        return tuple((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in sorted(os.scandir(folder),
+                                                                                      key=lambda e: e.name))
+    except OSError:
+        return ()
+
+
+def _sources() -> tuple:
+    """What the catalogue is read from, cheaply: the checkpoint folder's and the local hub cache's entries (names,
+    times, sizes) and the interface language (sizes are written in it). A new checkpoint or a prefetched model
+    changes it."""
+    from tlviz import i18n
+
+    try:
+        from huggingface_hub import constants
+
+        hub = Path(constants.HF_HUB_CACHE)
+    except ImportError:
+        hub = None
+    return (i18n.language(), str(checkpoints.CHECKPOINT_DIR), _entries(checkpoints.CHECKPOINT_DIR),
+            hub and _entries(hub), id(HUB_MODELS), len(HUB_MODELS))
+
+
+_CATALOG: dict[str, tuple[tuple, list[ModelCard]]] = {}  # language -> (sources, cards)
+
+
 def catalog(family: str | None = None) -> list[ModelCard]:
-    """Every model the app offers (optionally of one family): packaged, project checkpoints, then hub models."""
-    cards = _package_cards() + _checkpoint_cards() + _hub_cards()
-    return [c for c in cards if family is None or c.family == family]
+    """Every model the app offers (optionally of one family): packaged, project checkpoints, then hub models.
+
+    Read again only when its sources change (:func:`_sources`): every page asks for it on every run, and reading
+    each checkpoint's header and the hub cache 60 times per page open cost a class measurable time."""
+    sources = _sources()
+    known = _CATALOG.get(sources[0])
+    if known is None or known[0] != sources:
+        known = _CATALOG[sources[0]] = (sources, _package_cards() + _checkpoint_cards() + _hub_cards())
+    return [c for c in known[1] if family is None or c.family == family]
 
 
 def find_card(name_or_ref: str, family: str | None = None) -> ModelCard | None:

@@ -18,6 +18,7 @@ Pages stay thin by calling these. Rules they implement:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -273,13 +274,58 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "figure"
 
 
+_PREPARED: dict[int, Any] = {}  # id(figure) -> (weak ref to it, its stand-in); dropped with the figure
+
+
+@functools.cache
+def _prepared_type() -> type:  # plotly is imported when the first figure is shown, not with this module
+    import plotly.graph_objects as go
+
+    class Prepared(go.Figure):
+        """A figure's plain-JSON form, made once and shown by every session that shows the figure.
+
+        ``st.plotly_chart`` asks a figure for ``to_dict()``, which deep-copies every trace; then it encodes
+        the copy, turning each numpy array into base64 on the way. On one shared figure that work was done
+        again for each of 60 students (a third of the server's time on the Transformer page). This stand-in
+        answers ``to_dict()`` with the figure already in JSON data types, so only the final, fast JSON
+        encoding is left per session; the bytes sent are the same (``tests/unit/test_ui_figure.py``). Nothing
+        of it is ever changed: ``st.plotly_chart`` only reads it.
+        """
+
+        def __init__(self, spec: dict) -> None:  # no go.Figure.__init__: only to_dict() is ever asked for
+            object.__setattr__(self, "_spec", spec)
+
+        def to_dict(self) -> dict:
+            return self._spec
+
+    return Prepared
+
+
+def prepared(fig) -> Any:
+    """``fig`` in the form :func:`figure` hands to ``st.plotly_chart``: prepared once per figure object, so a
+    figure shared through :func:`shared_figure` is serialised once for the whole class."""
+    import json
+    import weakref
+
+    import plotly.io
+
+    found = _PREPARED.get(id(fig))
+    if found is not None and found[0]() is fig:
+        return found[1]
+    ready = _prepared_type()(json.loads(plotly.io.to_json(fig, validate=False)))
+    _PREPARED[id(fig)] = (weakref.ref(fig), ready)
+    weakref.finalize(fig, _PREPARED.pop, id(fig), None)
+    return ready
+
+
 def figure(fig, key: str, explanation: str | None = None, filename: str | None = None, table=None,
            side: bool = False, height: int | None = None) -> None:
     """Show a plotly figure with its explanation, a PNG export (camera button) and a CSV of its numbers.
 
-    ``table`` (a DataFrame) overrides the numbers exported; by default they are read off the figure.
-    ``side=True`` puts the explanation in a narrow column beside the figure instead of under it. The figure is
-    never changed here (it may be shared by every session through :func:`shared`).
+    ``table`` (a DataFrame) overrides the numbers exported; by default they are read off the figure. The CSV
+    is made when the student presses its button, not on every run (a class's 60 runs each made every
+    figure's CSV before). ``side=True`` puts the explanation in a narrow column beside the figure instead of
+    under it. The figure is never changed here (it may be shared by every session through :func:`shared`).
     """
     from tlviz import viz
 
@@ -290,14 +336,24 @@ def figure(fig, key: str, explanation: str | None = None, filename: str | None =
     else:
         left = right = st.container()
     with left:
-        st.plotly_chart(fig, key=f"fig_{key}", config=config, width="stretch", height=height or "content")
+        st.plotly_chart(prepared(fig), key=f"fig_{key}", config=config, width="stretch", height=height or "content")
     with right:
         if explanation:
             st.caption(explanation)
-        data = table if table is not None else viz.figure_table(fig)
-        if data is not None and len(data):
-            st.download_button(_("⬇ CSV of these numbers"), data.to_csv().encode("utf-8"), file_name=f"{name}.csv",
-                               mime="text/csv", key=f"csv_{key}")
+        if table is not None and not len(table):
+            return
+        if table is None and not viz.has_numbers(fig):
+            return
+        st.download_button(_("⬇ CSV of these numbers"), lambda: _csv(fig if table is None else table),
+                           file_name=f"{name}.csv", mime="text/csv", key=f"csv_{key}", on_click="ignore")
+
+
+def _csv(fig_or_table) -> bytes:
+    """The CSV a figure's download button gives: its table (a DataFrame) or the numbers read off the figure."""
+    from tlviz import viz
+
+    data = fig_or_table if hasattr(fig_or_table, "to_csv") else viz.figure_table(fig_or_table)
+    return data.to_csv().encode("utf-8")
 
 
 def download_bytes(label: str, data: bytes, file_name: str, key: str, mime: str = "application/octet-stream"):

@@ -51,3 +51,22 @@ def test_lesson_opened_by_its_own_url_gets_the_app_navigation(app):
         assert "Home" in nav and lesson.group in nav and lesson.title in nav
         assert "app" not in nav.split()  # the automatic list names the entry point "app"
         assert errors_on(page) == []
+
+
+def test_a_figures_csv_is_made_when_its_button_is_pressed(app):
+    """The CSV of a figure is deferred (made on click, not on every run): pressing the button still downloads the
+    figure's numbers."""
+    url, b = app
+    page = open_page(b, f"{url}/masks")
+    try:
+        button = page.get_by_role("button", name="⬇ CSV of these numbers").first
+        with page.expect_download(timeout=30_000) as got:
+            button.click()
+        text = Path(got.value.path()).read_text(encoding="utf-8")
+        rows = [line.split(",") for line in text.strip().splitlines()]
+        assert len(rows) >= 3 and all(len(r) == len(rows[0]) for r in rows)
+        numbers = [float(v) for r in rows[1:] for v in r[1:] if v not in ("", "-inf", "inf")]
+        assert numbers  # a matrix of scores: every cell a number
+        assert got.value.suggested_filename.endswith(".csv")
+    finally:
+        page.close()

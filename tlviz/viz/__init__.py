@@ -14,6 +14,7 @@ from tlviz.viz.core import (  # noqa: F401
     attention_heatmap,
     bar_topk,
     figure_table,
+    has_numbers,
     head_color,
     heatmap_grid,
     inferno,

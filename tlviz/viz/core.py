@@ -222,3 +222,10 @@ def figure_table(fig):
             for x, y in zip(t.x, t.y):
                 rows.append({"trace": name, "x": str(x).replace("\u200b", ""), "y": y})
     return pd.DataFrame(rows)
+
+
+def has_numbers(fig) -> bool:
+    """Whether :func:`figure_table` has anything to export (a heatmap, or a trace with x and y): cheap, no table
+    is built."""
+    return any(t.type == "heatmap" or (getattr(t, "x", None) is not None and getattr(t, "y", None) is not None)
+               for t in fig.data)

@@ -1,0 +1,75 @@
+"""ui.figure's class-scale shortcuts change nothing a student gets: the chart's JSON is byte for byte what
+``st.plotly_chart`` makes of the figure itself, and the deferred CSV holds the figure's numbers."""
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tlviz import ui, viz
+
+
+def _figure() -> go.Figure:
+    rng = np.random.default_rng(0)
+    fig = go.Figure(go.Heatmap(z=rng.random((7, 5)), x=list("abcde"), y=[f"q{i}" for i in range(7)],
+                               text=np.round(rng.random((7, 5)), 2), texttemplate="%{text}"))
+    fig.add_trace(go.Scatter(x=[1, 2, 3], y=np.array([0.5, np.nan, 2.0]), name="line"))
+    fig.update_layout(title="Ω attention · Greek too", height=321)
+    return fig
+
+
+def _two_charts():
+    import streamlit as st
+
+    from tests.unit.test_ui_figure import _figure
+    from tlviz import ui
+
+    fig = _figure()
+    st.plotly_chart(fig, key="plain", config=ui.PLOTLY_CONFIG, width="stretch", height="content")
+    st.plotly_chart(ui.prepared(fig), key="prepared", config=ui.PLOTLY_CONFIG, width="stretch", height="content")
+
+
+def test_prepared_figure_sends_the_same_json_as_the_figure():
+    at = AppTest.from_function(_two_charts).run()
+    assert not at.exception
+    plain, ready = at.get("plotly_chart")
+    assert len(plain.proto.spec) > 1000
+    assert ready.proto.spec == plain.proto.spec
+    assert ready.proto.config == plain.proto.config
+
+
+def test_prepared_once_per_figure_object_and_the_figure_untouched():
+    fig = _figure()
+    before = fig.to_json()
+    first = ui.prepared(fig)
+    assert ui.prepared(fig) is first  # the whole class shares one serialisation
+    assert ui.prepared(_figure()) is not first  # another figure (even an equal one) is its own
+    assert fig.to_json() == before
+    assert first.to_dict()["layout"]["title"]["text"] == "Ω attention · Greek too"
+
+
+def test_stand_in_dropped_with_its_figure():
+    import gc
+
+    fig = _figure()
+    ui.prepared(fig)
+    key = id(fig)
+    assert key in ui._PREPARED
+    del fig
+    gc.collect()
+    assert key not in ui._PREPARED
+
+
+def test_deferred_csv_holds_the_figures_numbers():
+    fig = _figure()
+    expected = viz.figure_table(fig).to_csv().encode("utf-8")
+    assert ui._csv(fig) == expected
+    table = pd.DataFrame({"x": [1, 2], "p": [0.25, 0.75]})
+    assert ui._csv(table) == table.to_csv().encode("utf-8")
+
+
+@pytest.mark.parametrize("fig, has", [(go.Figure(), False), (go.Figure(go.Bar(x=[1], y=[2])), True),
+                                      (go.Figure(go.Heatmap(z=[[1]])), True)])
+def test_has_numbers(fig, has):
+    assert viz.has_numbers(fig) is has
