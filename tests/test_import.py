@@ -19,7 +19,7 @@ import tlviz
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "timm", "plotly", "captum", "streamlit", "sklearn", "skimage", "matplotlib")
 #: Modules allowed to import torch at import time (their nn.Module classes are top level), and what imports them.
-TORCH_AT_IMPORT = {"tlviz.transformer", "tlviz.seq2seq"}
+TORCH_AT_IMPORT = {"tlviz.transformer", "tlviz.seq2seq", "tlviz.bottleneck"}
 
 
 def submodules() -> list[str]:

@@ -141,6 +141,11 @@ class SharedCache:
         flight.done.set()
         return value
 
+    def ready(self, key: Hashable) -> bool:
+        """True when ``key``'s value is cached now (computed, not evicted); computes nothing, waits for nothing."""
+        with self._lock:
+            return key in self._entries
+
     def _evict(self) -> None:
         while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
             _, (_, size, _) = self._entries.popitem(last=False)

@@ -1,0 +1,170 @@
+"""Figures and tables of the lecture's short topics (pure: results in, ``go.Figure`` / DataFrame out).
+
+- the bottleneck that motivated attention (:mod:`tlviz.bottleneck`, seq2seq page);
+- why self-attention: the paper's Table 1 and our layers timed (:mod:`tlviz.paper`, :mod:`tlviz.layer_cost`);
+- query, key and value as retrieval (:mod:`tlviz.retrieval`);
+- the paper's training set-up (:mod:`tlviz.paper`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tlviz.i18n import N_, _
+from tlviz.viz.core import HEAD_COLORS, _labels, _layout, line_curves
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+KIND_COLORS = {"none": HEAD_COLORS[3], "dot": HEAD_COLORS[0]}
+KIND_NAMES = {"none": N_("without attention (one vector)"), "dot": N_("with attention")}
+LAYER_COLORS = {"self_attention": HEAD_COLORS[0], "recurrent": HEAD_COLORS[3], "convolutional": HEAD_COLORS[2]}
+
+
+# --------------------------------------------------------------------------------------------- the bottleneck
+
+def bottleneck_figure(cmp) -> go.Figure:
+    """Held-out accuracy by source length for both models (a :class:`tlviz.bottleneck.Comparison`): digits right
+    at their position (thick) and whole strings copied exactly (dotted); chance (one digit in ten) dashed."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    x = cmp.lengths.tolist()
+    for kind in ("none", "dot"):
+        name, color = _(KIND_NAMES[kind]), KIND_COLORS[kind]
+        fig.add_trace(go.Scatter(x=x, y=cmp.digit_accuracy[kind].tolist(), name=name + " · " + _("digits right"),
+                                 mode="lines+markers", line=dict(color=color, width=4)))
+        fig.add_trace(go.Scatter(x=x, y=cmp.exact[kind].tolist(), name=name + " · " + _("whole string right"),
+                                 mode="lines", line=dict(color=color, width=2, dash="dot")))
+    fig.add_hline(y=0.1, line=dict(color="#7f7f7f", dash="dash"), annotation_text=_("chance: 1 digit in 10"),
+                  annotation_position="bottom right")
+    fig.update_xaxes(title=_("length of the string to copy (digits)"), dtick=2)
+    fig.update_yaxes(title=_("held-out accuracy"), range=[0, 1.04], tickformat=".0%")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return _layout(fig, None, height=460)
+
+
+def bottleneck_losses(history, steps: int) -> go.Figure:
+    """The live training loss of both runs from one History whose steps count 1..2·steps (first run: no
+    attention)."""
+    s, losses = np.asarray(history.steps), np.asarray(history.losses)
+    series = {_(KIND_NAMES[k]): (s[part] - off, losses[part]) for k, part, off in
+              (("none", s <= steps, 0), ("dot", s > steps, steps)) if part.any()}
+    fig = line_curves(series, x_title=_("step"), y_title=_("cross-entropy loss (log)"), height=300,
+                      colors={_(KIND_NAMES[k]): KIND_COLORS[k] for k in KIND_COLORS})
+    fig.update_yaxes(type="log")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------- why self-attention
+
+def paper_table(rows, names: dict, columns) -> object:
+    """The paper's Table 1 as a DataFrame (rows :class:`tlviz.paper.PaperRow`; layer names and headings are
+    msgids)."""
+    import pandas as pd
+
+    return pd.DataFrame([[_(names[r.kind]), r.complexity, r.sequential, r.path] for r in rows],
+                        columns=[_(c) for c in columns])
+
+
+def timing_figure(timing, names: dict) -> go.Figure:
+    """Milliseconds of one forward pass against the sequence length n, log-log, one line per layer kind."""
+    series = {_(names[k]): (timing.lengths.tolist(), (timing.seconds[k] * 1e3).tolist()) for k in timing.seconds}
+    fig = line_curves(series, x_title=_("sequence length n (log)"), y_title=_("ms per forward pass (log)"),
+                      colors={_(names[k]): LAYER_COLORS[k] for k in timing.seconds}, height=420)
+    fig.update_xaxes(type="log", tickvals=timing.lengths.tolist())
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def timing_table(timing, names: dict) -> object:
+    """The timing's numbers (ms and multiply-adds per layer kind and n) for the CSV export."""
+    import pandas as pd
+
+    rows = [{"n": int(n), **{f"{_(names[k])} (ms)": float(timing.seconds[k][i] * 1e3) for k in timing.seconds},
+             **{f"{_(names[k])} ({_('multiply-adds')})": int(timing.operations[k][i]) for k in timing.seconds}}
+            for i, n in enumerate(timing.lengths)]
+    return pd.DataFrame(rows).set_index("n")
+
+
+def timing_caption(timing, names: dict) -> str:
+    """What the measurement shows, computed from its numbers."""
+    n, i = int(timing.lengths[-1]), len(timing.lengths) - 1
+    ms = {k: timing.seconds[k][i] * 1e3 for k in timing.seconds}
+    cross = timing.crossover()
+    text = _("Measured here on one CPU thread, forward pass only, d = {d}, batch {b}, fastest of {r} runs. At n = {n}: "
+             "self-attention {sa:.2f} ms, GRU {rnn:.2f} ms, convolution {conv:.2f} ms.").format(
+        d=timing.d, b=timing.batch, r=timing.repeats, n=n, sa=ms["self_attention"], rnn=ms["recurrent"],
+        conv=ms["convolutional"])
+    text += " " + (_("Self-attention overtakes the GRU from n = {n} on: its n²·d term dominates once n is large "
+                     "next to d.").format(n=cross) if cross else _(
+        "Self-attention stays below the GRU up to n = {n}; its n²·d term grows fastest and would overtake it at "
+        "longer sequences.").format(n=n))
+    return text + " " + _("One thread runs everything one after another, so the GRU's chief cost in the paper, "
+                          "its n steps that must wait for each other, is hidden here: on a GPU the attention's "
+                          "matrix products run in parallel while the GRU still takes n steps.")
+
+
+# --------------------------------------------------------------------------------------------- retrieval
+
+def _rgb(c) -> str:
+    r, g, b = (int(round(255 * float(v))) for v in np.clip(c, 0, 1))
+    return f"rgb({r},{g},{b})"
+
+
+def retrieval_figure(ret, titles) -> go.Figure:
+    """Scores (q·k/√d) and softmax weights of every video, each bar in the video's value colour."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    y = _labels(titles, len(titles))
+    colors = [_rgb(c) for c in ret.values]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=(
+        _("score q·k / √d"), _("weight = softmax(score / T)")))
+    fig.add_trace(go.Bar(x=ret.scores, y=y, orientation="h", marker_color=colors, name=_("score"),
+                         text=[f"{v:.2f}" for v in ret.scores], textposition="auto"), 1, 1)
+    fig.add_trace(go.Bar(x=ret.weights, y=y, orientation="h", marker_color=colors, name=_("weight"),
+                         text=[f"{v:.0%}" for v in ret.weights], textposition="auto",
+                         hovertemplate="%{y}: %{x:.4f}<extra></extra>"), 1, 2)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(range=[0, 1.05], tickformat=".0%", row=1, col=2)
+    fig.update_layout(showlegend=False)
+    return _layout(fig, None, height=60 + 48 * len(titles))
+
+
+def mixed_figure(ret, best_title: str) -> go.Figure:
+    """What comes back: attention's soft mix of the values beside the hard lookup's single best value."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    names = [_("attention: the weighted mix"), _("search engine: best match only")]
+    for x, c in zip(names, (ret.mixed, ret.values[ret.best])):
+        fig.add_trace(go.Bar(x=[x], y=[1], marker_color=_rgb(c), showlegend=False, hoverinfo="skip",
+                             text=[f"R {c[0]:.2f} · G {c[1]:.2f} · B {c[2]:.2f}"], textposition="inside",
+                             insidetextanchor="middle", textfont=dict(color="white", size=15)))
+    fig.update_yaxes(visible=False)
+    fig.update_layout(bargap=0.15)
+    return _layout(fig, _("Value returned (best match: {title})").format(title=best_title), height=230)
+
+
+def retrieval_table(ret, titles, topics) -> object:
+    """Every video's key, score, weight and value (the page's table and CSV)."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        _("video"): list(titles),
+        _("key: topics in its title"): [", ".join(_(topics[t]) for t in np.flatnonzero(k)) for k in ret.keys],
+        _("score"): np.round(ret.scores, 3), _("weight"): np.round(ret.weights, 3),
+        _("value (R, G, B)"): [", ".join(f"{v:.2f}" for v in c) for c in ret.values]})
+
+
+# --------------------------------------------------------------------------------------------- training set-up
+
+def setup_table(facts, columns) -> object:
+    """The paper's training set-up (:data:`tlviz.paper.TRAINING_SETUP`) with the lecture's words beside it."""
+    import pandas as pd
+
+    return pd.DataFrame([[_(f.what), _(f.value), f.slide or "—", f.where] for f in facts],
+                        columns=[_(c) for c in columns])
