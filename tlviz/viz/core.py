@@ -12,6 +12,7 @@ Conventions, the same on every page from the seq2seq alignment to ViT patches:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +32,24 @@ HEAD_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173"]
 RUN_COLORS = HEAD_COLORS
 FONT = dict(size=15)
+#: What of plotly's ``plotly_white`` template our figures use. A template travels inside every figure sent to a
+#: browser; the full one (defaults for polar, ternary, 3-D and map plots and two dozen trace types) was 7 kB of
+#: each figure, two thirds of the Transformer page's 235 kB, encoded again for each of 60 students.
+_TEMPLATE_LAYOUT = ("autotypenumbers", "colorway", "font", "hovermode", "hoverlabel", "paper_bgcolor",
+                    "plot_bgcolor", "coloraxis", "colorscale", "xaxis", "yaxis", "shapedefaults",
+                    "annotationdefaults", "title")
+_TEMPLATE_TRACES = ("bar", "table")
+
+
+@functools.cache
+def template():
+    """The plotly template of tlviz's figures: ``plotly_white``, cut to what they use (built once)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    white = pio.templates["plotly_white"].to_plotly_json()
+    return go.layout.Template(layout={k: v for k, v in white["layout"].items() if k in _TEMPLATE_LAYOUT},
+                              data={k: v for k, v in white["data"].items() if k in _TEMPLATE_TRACES})
 #: Cells beyond this many show no numbers inside (they would be unreadable).
 MAX_ANNOTATED_CELLS = 160
 
@@ -49,7 +68,7 @@ def head_color(i: int) -> str:
 
 def _layout(fig, title: str | None, height: int | None = None, **kwargs):
     fig.update_layout(title=dict(text=title or "", x=0.0, xanchor="left"), font=FONT,
-                      margin=dict(l=10, r=10, t=50 if title else 20, b=10), template="plotly_white", **kwargs)
+                      margin=dict(l=10, r=10, t=50 if title else 20, b=10), template=template(), **kwargs)
     if height:
         fig.update_layout(height=height)
     return fig
