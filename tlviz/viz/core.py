@@ -38,7 +38,8 @@ FONT = dict(size=15)
 _TEMPLATE_LAYOUT = ("autotypenumbers", "colorway", "font", "hovermode", "hoverlabel", "paper_bgcolor",
                     "plot_bgcolor", "coloraxis", "colorscale", "xaxis", "yaxis", "shapedefaults",
                     "annotationdefaults", "title")
-_TEMPLATE_TRACES = ("bar", "table")
+#: Trace types whose defaults are kept, less their colour scale (the layout's is the same one).
+_TEMPLATE_TRACES = ("bar", "table", "heatmap", "scatter")
 
 
 @functools.cache
@@ -49,7 +50,10 @@ def template():
 
     white = pio.templates["plotly_white"].to_plotly_json()
     return go.layout.Template(layout={k: v for k, v in white["layout"].items() if k in _TEMPLATE_LAYOUT},
-                              data={k: v for k, v in white["data"].items() if k in _TEMPLATE_TRACES})
+                              data={k: [{a: b for a, b in t.items() if a != "colorscale"} for t in v]
+                                    for k, v in white["data"].items() if k in _TEMPLATE_TRACES})
+
+
 #: Cells beyond this many show no numbers inside (they would be unreadable).
 MAX_ANNOTATED_CELLS = 160
 
