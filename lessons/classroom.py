@@ -5,7 +5,7 @@ import secrets
 
 import streamlit as st
 
-from tlviz import class_runs, class_session, ui, ui_class
+from tlviz import class_runs, class_session, ui, ui_class, ui_present
 from tlviz.i18n import _
 from tlviz.viz import classroom as vc
 
@@ -112,9 +112,9 @@ def main():
                                  "side."))
     seat = ui_class.class_seat()
     if seat is None:
-        return section_start_join()
-    (section_teacher if seat.teacher else section_student)(seat)
-    return section_gallery(seat)
+        return ui_present.slide(1, section_start_join)
+    ui_present.slide(1, section_teacher if seat.teacher else section_student, seat)
+    return ui_present.slide(2, section_gallery, seat)
 
 
 main()

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from tlviz import glossary, ui
+from tlviz import glossary, ui, ui_present
 from tlviz.i18n import _
 from tlviz.lessons import LESSONS
 
@@ -52,8 +52,8 @@ def main():
                 .format(query=query.strip()[:80]))
         return
     st.caption(_("{n} of {total} terms").format(n=len(found), total=len(glossary.TERMS)))
-    section_table(found, lang)
-    section_links(found)
+    ui_present.slide(1, section_table, found, lang)
+    ui_present.slide(2, section_links, found)
 
 
 main()

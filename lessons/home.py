@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tlviz import models, ui
+from tlviz import models, ui, ui_present
 from tlviz.i18n import N_, _
 from tlviz.lessons import GROUPS, available_lessons
 
@@ -56,8 +56,8 @@ def section_models():
 def main():
     ui.setup()
     ui.header(_("tlviz: attention and transfer learning, hands-on"), _(INTRO))
-    section_lessons()
-    section_models()
+    ui_present.slide(1, section_lessons)
+    ui_present.slide(2, section_models)
 
 
 main()

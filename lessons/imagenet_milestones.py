@@ -5,7 +5,7 @@ import streamlit as st
 
 from tlviz import architectures as arch
 from tlviz import conv_arithmetic as conv
-from tlviz import residual, ui
+from tlviz import residual, ui, ui_present
 from tlviz.i18n import _
 from tlviz.viz import architectures as vz
 
@@ -112,7 +112,7 @@ def main():
     ui.setup()
     ui.header(_("ImageNet milestones"), _(vz.INTRO))
     sections = (section_architectures, section_stack, section_inception, section_residual)
-    for tab, section in zip(st.tabs([_(t) for t in vz.TABS]), sections):
+    for tab, section in zip(ui_present.tabs([_(t) for t in vz.TABS]), sections):
         with tab, ui.guard(_("this tab")):
             section()
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tlviz import masks, ui
+from tlviz import masks, ui, ui_present
 from tlviz.i18n import _
 from tlviz.viz import masks as vz
 
@@ -71,7 +71,8 @@ def main():
     text = ui.kept(st.text_area, _("Sentences of a batch (one per line)"), key="mk_text", url="text",
                    default="the cat drinks milk\nyou are welcome\nhello", height=110)
     with ui.guard(_("the sentences")):
-        section_sentence(text, section_batch(text))
+        batch = ui_present.slide(1, section_batch, text)
+        ui_present.slide(2, section_sentence, text, batch)
 
 
 main()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from tlviz import text_data as D
 from tlviz import transfer as T
-from tlviz import ui, ui_lab, ui_nlp
+from tlviz import ui, ui_lab, ui_nlp, ui_present
 from tlviz.i18n import N_, _
 from tlviz.transfer import text as TT
 from tlviz.viz import nlp_transfer as NV
@@ -88,15 +88,15 @@ def main() -> None:
     ui.setup()
     ui.header(_("NLP transfer lab"), _(NV.INTRO))
     runs: list = st.session_state.setdefault("nt_runs", [])
-    backbone, data = section_data()
+    backbone, data = ui_present.slide(1, section_data)
     spec = None
     if data is not None:
-        with ui.guard(_("the encoder's layers")):
+        with ui_present.section(2), ui.guard(_("the encoder's layers")):
             spec = section_plan(backbone, data)
-    section_train(runs, spec, data)
+    ui_present.slide(3, section_train, runs, spec, data)
     if runs:
-        section_compare(runs)
-        section_changes(runs)
+        ui_present.slide(4, section_compare, runs)
+        ui_present.slide(5, section_changes, runs)
 
 
 main()

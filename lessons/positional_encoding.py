@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tlviz import positional, ui
+from tlviz import positional, ui, ui_present
 from tlviz.i18n import _
 from tlviz.viz import positional as vz
 
@@ -87,12 +87,12 @@ def main():
     ui.setup()
     ui.header(_("Positional encoding"), _(vz.INTRO))
     st.latex(vz.FORMULA)
-    with ui.guard(_("the d_model = 4 table")):
+    with ui_present.section(1), ui.guard(_("the d_model = 4 table")):
         section_lecture()
-    with ui.guard(_("the encoding")):
+    with ui_present.section(2), ui.guard(_("the encoding")):
         section_encoding()
-    section_shift()
-    section_sentence()
+    ui_present.slide(3, section_shift)
+    ui_present.slide(4, section_sentence)
 
 
 main()

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from tlviz import transfer as T
-from tlviz import ui, ui_lab
+from tlviz import ui, ui_lab, ui_present
 from tlviz.i18n import N_, _
 from tlviz.viz import transfer as V
 
@@ -101,14 +101,14 @@ def main() -> None:
     ui.header(_("Transfer-learning lab"),
               _(V.INTRO))
     runs: list = st.session_state.setdefault("tl_runs", [])
-    data, spec = section_images(), None
-    with ui.guard(_("the network's blocks")):
+    data, spec = ui_present.slide(1, section_images), None
+    with ui_present.section(2), ui.guard(_("the network's blocks")):
         spec = section_plan(data)
-    section_train(runs, spec if data is not None else None, data)
+    ui_present.slide(3, section_train, runs, spec if data is not None else None, data)
     if runs:
-        section_compare(runs)
-        section_inside(runs)
-        section_grad_cam(runs)
+        ui_present.slide(4, section_compare, runs)
+        ui_present.slide(5, section_inside, runs)
+        ui_present.slide(6, section_grad_cam, runs)
 
 
 main()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tlviz import cnn, ui, vit
+from tlviz import cnn, ui, ui_present, vit
 from tlviz.errors import InputError
 from tlviz.i18n import _
 from tlviz.viz import vit_lesson as vz
@@ -115,11 +115,11 @@ def main():
     with ui.guard(_("the analysis")):
         if model is None:
             return
-        source, label = section_image(model)
+        source, label = ui_present.slide(1, section_image, model)
         res = ui.shared(vit.lesson, model, source)  # once per (model, image) for the whole class
-        section_sequence(res, label)
-        section_attention(res)
-        section_prediction(res, model, source)
+        ui_present.slide(2, section_sequence, res, label)
+        ui_present.slide(3, section_attention, res)
+        ui_present.slide(4, section_prediction, res, model, source)
 
 
 main()

@@ -6,7 +6,7 @@ from streamlit.errors import StreamlitAPIException
 
 from tlviz import adaptation as A
 from tlviz import domains as D
-from tlviz import ui
+from tlviz import ui, ui_present
 from tlviz.i18n import _
 from tlviz.viz import domains as vz
 
@@ -85,11 +85,11 @@ def section_negative(shift: str, negative: A.NegativeTransfer):
 def main():
     ui.setup()
     ui.header(_("What transfer learning is"), _(vz.INTRO))
-    with ui.guard(_("the scenario")):
+    with ui_present.section(1), ui.guard(_("the scenario")):
         section_scenario()
     with ui.guard(_("the four families")):
-        shift, _results, negative = section_families()
-        section_negative(shift, negative)
+        shift, _results, negative = ui_present.slide(2, section_families)
+        ui_present.slide(3, section_negative, shift, negative)
 
 
 main()

@@ -26,7 +26,7 @@ from typing import Any
 
 import streamlit as st
 
-from tlviz import cache, i18n, models, runtime, training
+from tlviz import cache, i18n, models, runtime, training, ui_style
 from tlviz.errors import InputError
 from tlviz.i18n import N_, _
 
@@ -42,15 +42,17 @@ def setup() -> str:
     Returns the interface language in use (``"en"``, ``"el"``).
     """
     lang = choose_language()
+    ui_style.apply()  # the page's own CSS (phone layout)
     runtime.configure_torch()
     info = runtime.device_info()
     st.sidebar.caption(_("Compute: **{device}**").format(device=info.label))
     holder = runtime.busy()
     if holder:
         st.sidebar.caption(_("Busy: {job}").format(job=holder))
-    from tlviz import ui_class  # the class strip (ui_class imports this module)
+    from tlviz import ui_class, ui_present  # the class strip, presentation mode (both import this module)
 
     ui_class.class_seat(bar=True)
+    ui_present.setup()
     return lang
 
 
@@ -133,10 +135,10 @@ def cell_grid(row_names: Sequence[str], defaults: Sequence[Sequence[str]], key: 
     """A table of kept text cells, one row per name (``defaults`` rows x columns); cell ``(r, c)`` has the key
     ``f"{key}_{first + r}_{c}"``. Row ``url_row``'s cells also live in the URL as ``s1``, ``s2``... (checked by
     ``parse``). Returns the typed texts; parsing them is the engine's work."""
-    rows = []
+    rows, box = [], st.container(key=ui_style.GRID_PREFIX + key)  # its columns stay side by side on a phone
     for r, name in enumerate(row_names):
         d = len(defaults[r])
-        cols = st.columns([1.2] + [1] * d + [max(0.1, 7 - d)])
+        cols = box.columns([1.2] + [1] * d + [max(0.1, 7 - d)])
         cols[0].markdown(f"**{name}**")
         rows.append([kept(cols[1 + c].text_input, f"{name} [{c + 1}]", key=f"{key}_{first + r}_{c}",
                           default=defaults[r][c], label_visibility="collapsed", parse=parse,
@@ -327,8 +329,9 @@ def figure(fig, key: str, explanation: str | None = None, filename: str | None =
     figure's CSV before). ``side=True`` puts the explanation in a narrow column beside the figure instead of
     under it. The figure is never changed here (it may be shared by every session through :func:`shared`).
     """
-    from tlviz import viz
+    from tlviz import ui_present, viz
 
+    fig = ui_present.style_figure(fig)  # presentation mode: an enlarged copy; else fig itself
     name = filename or _slug(key)
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": name}}
     if side and explanation:
