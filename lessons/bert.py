@@ -3,7 +3,7 @@ gradients, and the 15% masking recipe, on the packaged MiniLM, our small MLM, or
 
 import streamlit as st
 
-from tlviz import bert, ui
+from tlviz import bert, ui, ui_present
 from tlviz.i18n import _
 from tlviz.viz import bert as vb
 
@@ -110,10 +110,10 @@ def main():
                            default=bert.start_model(), help_text=_("bert-base-uncased needs internet once.")))
         st.caption(bert.describe(bm))
         text, picked = section_sentence()
-        reading = section_predictions(bm, text, picked)
-        for section in (lambda: section_attention(reading), lambda: section_attribution(bm, reading),
-                        lambda: section_recipe(bm, text)):
-            with ui.guard(_("this section")):
+        reading = ui_present.slide(1, section_predictions, bm, text, picked)
+        for n, section in enumerate((lambda: section_attention(reading), lambda: section_attribution(bm, reading),
+                                     lambda: section_recipe(bm, text)), 2):
+            with ui_present.section(n), ui.guard(_("this section")):
                 section()
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tlviz import attention, seq2seq, ui
+from tlviz import attention, seq2seq, ui, ui_present
 from tlviz.data import dates
 from tlviz.i18n import _
 from tlviz.viz import seq2seq as vz
@@ -114,12 +114,12 @@ def section_retrain():
 def main():
     ui.setup()
     ui.header(_("Seq2seq attention, worked by hand"), _(vz.INTRO))
-    names, cells, method, temperature = section_inputs()
-    with ui.guard(_("the worked example")):
+    names, cells, method, temperature = ui_present.slide(1, section_inputs)
+    with ui_present.section(2), ui.guard(_("the worked example")):
         section_worked(names, cells, method, temperature)
-    with ui.guard(_("loading the date model")):
+    with ui_present.section(3), ui.guard(_("loading the date model")):
         section_translate(section_model())
-    section_retrain()
+    ui_present.slide(4, section_retrain)
 
 
 main()

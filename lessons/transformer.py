@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tlviz import transformer as tf
-from tlviz import ui
+from tlviz import ui, ui_present
 from tlviz.data.parallel import get_task
 from tlviz.i18n import _
 from tlviz.viz import transformer as tviz
@@ -116,7 +116,7 @@ def main():
         sections = (lambda: section_walkthrough(view, translator), lambda: show(shared(tviz.attention_maps, view)),
                     lambda: section_train(task, hyper, live), lambda: section_decode(translator, text),
                     lambda: show(shared(tviz.loss_steps, ui.shared(tf.loss_demo))), section_paper)
-        for tab, section, needs_view in zip(st.tabs([_(t) for t in tviz.TABS]), sections, (1, 1, 0, 1, 0, 0)):
+        for tab, section, needs_view in zip(ui_present.tabs([_(t) for t in tviz.TABS]), sections, (1, 1, 0, 1, 0, 0)):
             with tab, ui.guard(_("this tab")):
                 if view is not None or not needs_view:  # a bad sentence: its message is shown above the tabs
                     section()
