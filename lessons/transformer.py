@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tlviz import transformer as tf
-from tlviz import ui, ui_present
+from tlviz import ui, ui_present, ui_transformer
 from tlviz.data.parallel import get_task
 from tlviz.i18n import _
 from tlviz.viz import transformer as tviz
@@ -89,12 +89,11 @@ def section_train(task_name, hyper, live):
 
 
 def section_decode(translator, text):
+    translator = ui_transformer.training_snapshot(translator)  # the shipped model along its training
     dec = shared(tf.greedy_decode, translator, text)
     show([shared(tviz.decode_overview, dec)])
     st.dataframe(shared(tviz.decode_table, dec), hide_index=True)
-    ui.clamp_kept("tf_step", lo=1, hi=len(dec.steps))
-    k = ui.kept(st.radio, _("Step"), key="tf_step", default=1, options=list(range(1, len(dec.steps) + 1)), url="step",
-                horizontal=True, format_func=lambda i: f"{i}: {dec.steps[i - 1].chosen}")
+    k = ui_transformer.decode_step(dec)
     show(shared(tviz.decode_step_figures, dec, k, translator.task.tgt_vocab), st.columns(2))
 
 

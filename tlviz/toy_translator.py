@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from tlviz.transformer import TransformerConfig, TransformerTrace
     from tlviz.transformer_train import Trainer
 
-__all__ = ["CHECKPOINTS", "DEFAULT", "HYPERPARAMETERS", "LIVE", "REVERSE", "UNTRAINED", "DecodeStep", "DecodeTrace",
-           "SentenceTrace", "Seq2SeqModel", "ToyTranslator", "caption", "describe", "forcing_note", "greedy_batch",
-           "greedy_decode", "load", "model_options", "new_model", "open_model", "small_config", "trace_sentence",
-           "unknown_note", "untrained"]
+__all__ = ["CHECKPOINTS", "DEFAULT", "HYPERPARAMETERS", "LIVE", "REVERSE", "SNAPSHOT_PREFIX", "UNTRAINED",
+           "DecodeStep", "DecodeTrace", "SentenceTrace", "Seq2SeqModel", "ToyTranslator", "at_step", "caption",
+           "describe", "forcing_note", "greedy_batch", "greedy_decode", "load", "model_options", "new_model",
+           "open_model", "small_config", "snapshot_label", "snapshot_note", "trace_sentence", "unknown_note",
+           "untrained"]
 
 DEFAULT = "Transformer EN→DE (tiny, project-trained)"
 REVERSE = "Transformer digit reversal (tiny, project-trained)"
@@ -54,6 +55,10 @@ class ToyTranslator:
     name: str = N_("untrained (random weights)")
     note: str = ""
     metrics: dict = field(default_factory=dict)
+    #: the training steps its checkpoint keeps snapshots of (the last one is the finished model); () if none
+    snapshots: tuple[int, ...] = ()
+    step: int | None = None  # the snapshot this is (None: the finished model, or not from a checkpoint)
+    path: str = ""  # its checkpoint file ("" when not loaded from one)
 
     @property
     def config(self) -> TransformerConfig:
@@ -296,8 +301,49 @@ def greedy_batch(model, src, src_mask, sos_id: int, eos_id: int, max_steps: int,
 
 # --------------------------------------------------------------------------------------------- loading
 
-def load(name_or_path: str = DEFAULT) -> ToyTranslator:
-    """A project checkpoint (catalogue name or .safetensors path) as a read-only :class:`ToyTranslator`."""
+#: Weights of the snapshots along training sit in the checkpoint file beside the finished model's, under
+#: ``snapshot.<step>.<parameter name>`` (fp16); the header's ``extra["snapshots"]`` lists the steps.
+SNAPSHOT_PREFIX = "snapshot."
+
+
+def _weights_at(state: dict, step: int | None) -> dict:
+    """The finished model's weights (``step=None``) or those of the snapshot at ``step``."""
+    if step is None:
+        return {k: v for k, v in state.items() if not k.startswith(SNAPSHOT_PREFIX)}
+    prefix = f"{SNAPSHOT_PREFIX}{step}."
+    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+
+
+def at_step(translator: ToyTranslator, step: int | None) -> ToyTranslator:
+    """The same checkpoint's model as it was after training ``step`` (one of ``translator.snapshots``); the last
+    snapshot, ``None``, or a translator without snapshots: ``translator`` itself. InputError for a step the
+    checkpoint did not keep."""
+    if step is None or not translator.snapshots or step == translator.snapshots[-1]:
+        return translator
+    if step not in translator.snapshots:
+        raise InputError(_("This model kept snapshots after training steps {steps} only, not {step}.").format(
+            steps=", ".join(map(str, translator.snapshots)), step=step))
+    return load(translator.path, step=step)
+
+
+def snapshot_label(step: int, last: int) -> str:
+    """A snapshot's name on the page: "step 50", "step 0 (untrained)", "step 4000 (finished)"."""
+    name = _("step {n}").format(n=step)
+    return name + (_(" (untrained)") if step == 0 else _(" (finished)") if step == last else "")
+
+
+def snapshot_note(translator: ToyTranslator, step: int) -> str:
+    """One line on a snapshot of ``translator``'s checkpoint: how far training had got, its held-out accuracy."""
+    acc = translator.metrics.get("snapshot_held_out_token_accuracy", {}).get(str(step))
+    line = _("After {step} of {total} training steps").format(step=step, total=translator.snapshots[-1])
+    if acc is not None:
+        line += _(": held-out token accuracy {acc:.1%}").format(acc=acc)
+    return line + ". " + _("The earlier the snapshot, the flatter its next-word distribution.")
+
+
+def load(name_or_path: str = DEFAULT, step: int | None = None) -> ToyTranslator:
+    """A project checkpoint (catalogue name or .safetensors path) as a read-only :class:`ToyTranslator`:
+    the finished model, or (``step``) its snapshot after that many training steps."""
     from pathlib import Path
 
     from tlviz import checkpoints, models
@@ -316,11 +362,16 @@ def load(name_or_path: str = DEFAULT) -> ToyTranslator:
         if meta.family != "transformer":
             raise InputError(_("{file} is a {family} checkpoint, not a Transformer.").format(
                 file=path.name, family=meta.family))
+        kept = tuple(meta.extra.get("snapshots", ()))
+        snapshots = (*kept, int(meta.metrics.get("steps", 0))) if kept else ()
+        if step is not None and step not in kept:
+            raise InputError(_("{file} keeps no snapshot after training step {step}.").format(file=path.name,
+                                                                                            step=step))
         model = Transformer(TransformerConfig(**meta.config))
-        model.load_state_dict(state)
+        model.load_state_dict(_weights_at(state, step))
         for p in model.parameters():
             p.requires_grad_(False)
         return ToyTranslator(model.eval(), get_task(meta.extra["task"]), name=meta.name, note=meta.note,
-                             metrics=meta.metrics)
+                             metrics=meta.metrics, snapshots=snapshots, step=step, path=str(path))
 
-    return models.cached(("transformer", str(path.resolve())), factory)
+    return models.cached(("transformer", str(path.resolve()), step), factory)

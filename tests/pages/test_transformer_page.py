@@ -2,7 +2,9 @@
 view in the URL (a link opens the same view; a bad value gives a message and the defaults)."""
 
 
-from tests.pages.pagetools import open_page
+import json
+
+from tests.pages.pagetools import figure_array, open_page
 from tlviz import transformer as tf
 
 PAGE = "../../lessons/transformer.py"
@@ -33,7 +35,7 @@ def test_empty_and_too_long_input_give_a_clear_message():
     at = run(tf_src="   ")
     assert not at.exception and "empty" in texts(at.error)
     at = run(tf_src="the cat drinks milk " * 10)
-    assert not at.exception and "at most 12" in texts(at.error)
+    assert not at.exception and "at most 16" in texts(at.error)
     assert at.text_input(key="tf_src").value.startswith("the cat")  # the input is kept
 
 
@@ -102,3 +104,45 @@ def test_live_training_runs_and_offers_the_model():
     assert "Your live-trained model" in at.selectbox(key="tf_model").options  # options as shown
     at.selectbox(key="tf_model").set_value(tf.LIVE).run()
     assert not at.exception and not at.error and "live-trained" in texts(at.caption)
+
+
+def test_the_lectures_self_attention_sentences_translate_on_the_page():
+    from tlviz.data.parallel import LECTURE_PAIRS
+
+    for en, de in LECTURE_PAIRS[1:]:
+        at = run({"src": en})
+        assert not at.exception and not at.error and not at.warning, en  # no <unk>, no message
+        assert f"Output: `{de}`" in texts(at.markdown)
+        assert f"→ expected output: `{de} <eos>`" in texts(at.markdown)  # teacher forcing on the corpus German
+
+
+def test_one_name_for_the_padding_control():
+    at = run()
+    box = at.checkbox(key="tf_pad")
+    assert box.label == "Pad the source" and "<pad>" in box.help
+    assert "tick “Pad the source” above" in texts(at.markdown) + texts(at.caption)  # step 5 names the same box
+    box.check().run()
+    assert not at.exception and "Padding keys are set to −∞" in texts(at.markdown) + texts(at.caption)
+    at = run({"lang": "el"})
+    label = at.checkbox(key="tf_pad").label
+    assert label != "Pad the source" and f"«{label}»" in texts(at.markdown) + texts(at.caption)
+
+
+def test_training_snapshots_show_the_distribution_sharpen():
+    at = run()
+    snap = at.select_slider(key="tf_snap")
+    assert list(snap.options)[:4] == ["step 0 (untrained)", "step 50", "step 100", "step 200"]
+    assert snap.value == 4000 and "Output: `die katze trinkt milch`" in texts(at.markdown)
+    peaks = {}
+    for step in (0, 50, 4000):
+        at = run({"snap": str(step), "src": "the cat drank the milk because it was hungry"})
+        assert not at.exception and not at.error and at.query_params["snap"] == str(step)
+        assert f"After {step} of 4000 training steps: held-out token accuracy" in texts(at.caption)
+        topk = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("tf_topk"))
+        peaks[step] = float(figure_array(topk["data"][0]["x"]).max())  # step 1's most probable next word
+    assert peaks[0] < peaks[50] < peaks[4000] and peaks[0] < 0.2 and peaks[4000] > 0.99
+    at = run({"snap": "37"})  # a step the checkpoint did not keep: a message, and the finished model
+    assert not at.exception and not at.error and "link" in texts(at.warning)
+    assert at.select_slider(key="tf_snap").value == 4000
+    at = run({"model": "reverse"})  # no snapshots kept: no slider
+    assert not at.exception and not at.error and "tf_snap" not in [w.key for w in at.select_slider]

@@ -354,3 +354,69 @@ def test_page_helpers_open_every_choice_and_reject_unknown_ones():
     assert tf.open_model(tf.LIVE, "en-de", trainer=trainer) is trainer.translator
     trainer.run()
     assert "finished" in tf.run_summary(trainer)
+
+
+def test_the_grammar_makes_the_lectures_self_attention_sentences_and_the_pronoun_follows_it():
+    from tlviz.data import parallel as P
+
+    cat, milk = P.noun_phrase(P.ANIMATE[0], "nom", True, None), ("milk", "milch", P.MASS_GENDER["milch"])
+    drank, cross = P.PAST_VERBS[0], P.PAST_VERBS[2]
+    animal = P.noun_phrase(next(n for n in P.ANIMATE if n[0] == "animal"), "nom", True, None)
+    built = [P.because_pair(cat, drank, milk, False, ("hungry", "hungrig"), "subject"),
+             P.because_pair(cat, drank, milk, False, ("sweet", "süß"), "object"),
+             P.because_pair(animal, cross, P.PLACES[0], True, ("tired", "müde"), "subject"),
+             P.because_pair(animal, cross, P.PLACES[0], True, ("wide", "breit"), "object")]
+    task = en_de()
+    for (en, de), (src, tgt) in zip(P.LECTURE_PAIRS[1:], built):  # the grammar, not a table, makes the German
+        assert task.tokenize(en) == src and de.split() == tgt
+        assert task.reference(src) == tgt and (src, tgt) in task.train  # always trained on, never held out
+    # "it" = the subject or the object: German shows which through the pronoun's gender
+    dog = P.noun_phrase(("dog", "hund", "m"), "nom", True, None)
+    assert P.because_pair(dog, drank, milk, False, ("hungry", "hungrig"), "subject")[1][-3] == "er"
+    assert P.because_pair(dog, drank, milk, False, ("sweet", "süß"), "object")[1][-3] == "sie"
+    because = [(s, t) for s, t in task.train + task.held_out if "because" in s]
+    assert len(because) > 1000 and sum("because" in s for s, _ in task.held_out) > 100
+    for s, t in because:  # negation: "didn't ... too" <-> "nicht ... zu"; the verb goes last after "weil"
+        assert ("didn" in s) == ("nicht" in t) == ("too" in s) == ("zu" in t) and t[-1] == "war"
+        assert t[t.index("weil") + 1] in {"er", "sie", "es"}
+    assert not task.src_vocab.unknown(task.tokenize("The cat drank the milk because it was hungry."))
+
+
+def test_shipped_checkpoint_translates_the_lectures_sentences():
+    from tlviz import transformer
+    from tlviz.data.parallel import LECTURE_PAIRS
+
+    sm = transformer.load()
+    for en, de in LECTURE_PAIRS:
+        assert greedy_decode(sm, en).output == sm.task.reference(sm.task.tokenize(en)) == de.split(), en
+    # and sentences it never saw: the pronoun takes the gender of the noun the adjective points to
+    held = [(s, t) for s, t in sm.task.held_out if "because" in s]
+    assert len(held) > 100 and sm.metrics["held_out_because_exact_match"] >= 0.9
+    right = sum(greedy_decode(sm, " ".join(s)).output == t for s, t in held[:40])
+    assert right >= 36
+
+
+def test_snapshots_along_training_load_and_the_earlier_are_less_certain():
+    from tlviz import transformer
+
+    sm = transformer.load()
+    assert sm.snapshots[:4] == (0, 50, 100, 200) and sm.snapshots[-1] == sm.metrics["steps"] > 200
+    assert transformer.at_step(sm, sm.snapshots[-1]) is sm and transformer.at_step(sm, None) is sm
+    sentence = "the cat drank the milk because it was hungry"
+    certainty = []
+    for step in sm.snapshots:
+        snap = transformer.at_step(sm, step)
+        assert snap.step == (None if step == sm.snapshots[-1] else step) and not snap.model.training
+        assert transformer.at_step(sm, step) is snap  # loaded once, shared
+        steps = greedy_decode(snap, sentence).steps
+        certainty.append(float(np.mean([s.probs.max() for s in steps])))
+    assert all(a < b for a, b in zip(certainty, certainty[1:])), certainty
+    assert certainty[0] < 0.2 and certainty[-1] > 0.99
+    acc = sm.metrics["snapshot_held_out_token_accuracy"]
+    assert [acc[str(s)] for s in sm.snapshots] == sorted(acc[str(s)] for s in sm.snapshots)
+    first = transformer.at_step(sm, 0).model.state_dict()
+    assert not torch.equal(first["src_embed.table.weight"], sm.model.state_dict()["src_embed.table.weight"])
+    with pytest.raises(InputError, match="snapshots"):
+        transformer.at_step(sm, 123)
+    reverse_model = transformer.load(transformer.REVERSE)
+    assert reverse_model.snapshots == () or reverse_model.snapshots[-1] == reverse_model.metrics["steps"]

@@ -6,6 +6,10 @@
   -> "die katze sieht den hund"), adjectives take endings ("ein kleiner hund", "einen kleinen hund"), a fronted
   "today" moves the verb before the subject ("heute trinkt die katze milch") and "often" moves behind the verb
   ("die katze trinkt oft milch"), so the cross-attention is not a plain diagonal.
+  The lecture's self-attention sentences are in it too, in the past tense ("the cat drank the milk because it was
+  hungry" -> "die katze trank die milch weil sie hungrig war", "the animal didn't cross the street because it was
+  too tired" -> "das tier überquerte die straße nicht weil es zu müde war"): only the adjective tells whether "it"
+  is the subject or the object, and German shows the answer in the pronoun's gender (er / sie / es).
 - ``reverse``: a synthetic task, reverse a sequence of digits ("3 1 4" -> "4 1 3"): the cross-attention of a
   trained model is an anti-diagonal.
 
@@ -61,7 +65,7 @@ class Vocab:
 # noun: (english, german, gender); gender in m/f/n decides the German article and adjective endings.
 ANIMATE = (("cat", "katze", "f"), ("dog", "hund", "m"), ("child", "kind", "n"), ("man", "mann", "m"),
            ("woman", "frau", "f"), ("girl", "mädchen", "n"), ("teacher", "lehrer", "m"), ("mouse", "maus", "f"),
-           ("bird", "vogel", "m"), ("horse", "pferd", "n"))
+           ("bird", "vogel", "m"), ("horse", "pferd", "n"), ("animal", "tier", "n"))
 THINGS = (("ball", "ball", "m"), ("book", "buch", "n"), ("car", "auto", "n"), ("lamp", "lampe", "f"),
           ("apple", "apfel", "m"), ("house", "haus", "n"))
 DRINKS = (("milk", "milch"), ("water", "wasser"), ("juice", "saft"), ("tea", "tee"), ("coffee", "kaffee"))
@@ -74,6 +78,34 @@ ADJECTIVES = (("small", "klein"), ("big", "groß"), ("old", "alt"), ("young", "j
               ("white", "weiß"))
 FRONT_ADVERBS = (("today", "heute"), ("now", "jetzt"))  # German verb-second: adverb, verb, subject
 MID_ADVERBS = (("often", "oft"),)  # "the cat often drinks" -> "die katze trinkt oft"
+
+# --- "because it was ...": the lecture's self-attention sentences (past tense, "it" = subject or object)
+#: gender of the drinks and foods above (``DRINKS``/``FOODS`` stay article-less in the present-tense sentences)
+MASS_GENDER = {"milch": "f", "wasser": "n", "saft": "m", "tee": "m", "kaffee": "m", "brot": "n", "käse": "m",
+               "fisch": "m", "fleisch": "n", "suppe": "f", "kuchen": "m", "reis": "m"}
+#: the subjects of the "because" sentences: animals (English says "it" of them, as the lecture does)
+ANIMALS = tuple(n for n in ANIMATE if n[0] in ("cat", "dog", "mouse", "bird", "horse", "animal"))
+PLACES = (("street", "straße", "f"), ("river", "fluss", "m"), ("bridge", "brücke", "f"), ("field", "feld", "n"))
+#: action: (english past, english after "didn't", german past, what is acted on)
+PAST_VERBS = (("drank", "drink", "trank", "drink"), ("ate", "eat", "aß", "food"),
+              ("crossed", "cross", "überquerte", "place"))
+#: why, by who "it" is: (english, german) predicative adjectives; "too" only where the action did not happen
+SUBJECT_WHY = {"did": (("hungry", "hungrig"), ("thirsty", "durstig")),
+               "didn't": (("tired", "müde"), ("afraid", "ängstlich"))}
+OBJECT_WHY = {"drink": (("sweet", "süß"), ("hot", "heiß"), ("cold", "kalt")),
+              "food": (("sweet", "süß"), ("hot", "heiß"), ("cold", "kalt")),
+              "place": (("wide", "breit"), ("long", "lang"))}
+PRONOUN = {"m": "er", "f": "sie", "n": "es"}
+#: The lecture's sentences (part 2, self-attention) and their German: always in the corpus, in the training part.
+LECTURE_PAIRS = (
+    ("the cat drinks milk", "die katze trinkt milch"),
+    ("the cat drank the milk because it was hungry", "die katze trank die milch weil sie hungrig war"),
+    ("the cat drank the milk because it was sweet", "die katze trank die milch weil sie süß war"),
+    ("the animal didn't cross the street because it was too tired",
+     "das tier überquerte die straße nicht weil es zu müde war"),
+    ("the animal didn't cross the street because it was too wide",
+     "das tier überquerte die straße nicht weil sie zu breit war"),
+)
 
 _DEF = {("nom", "m"): "der", ("nom", "f"): "die", ("nom", "n"): "das",
         ("acc", "m"): "den", ("acc", "f"): "die", ("acc", "n"): "das"}
@@ -108,8 +140,41 @@ def _random_np(rng: random.Random, nouns, case: str, p_adj: float = 0.3):
     return noun_phrase(noun, case, rng.random() < 0.6, adjective)
 
 
-def random_sentence(rng: random.Random) -> tuple[list[str], list[str]]:
-    """One English sentence and its German translation, drawn from the grammar."""
+def because_pair(subject: tuple[list[str], list[str]], verb: tuple[str, str, str, str], noun: tuple[str, str, str],
+                 negated: bool, why: tuple[str, str], about: str) -> tuple[list[str], list[str]]:
+    """"SUBJ drank/ate/didn't cross the OBJ because it was (too) WHY" and its German ("SUBJ trank/aß/überquerte
+    den/die/das OBJ (nicht) weil er/sie/es (zu) WHY war"): ``subject`` a nominative noun phrase (english words,
+    german words), ``verb`` one of :data:`PAST_VERBS`, ``noun`` the object (english, german, gender), ``about``
+    "subject" or "object": who "it" is, whose gender the German pronoun takes."""
+    (subj_en, subj_de), (past, plain, de_verb, _kind) = subject, verb
+    obj_en, obj_de = noun_phrase(noun, "acc", True, None)
+    gender = next(g for _e, d, g in ANIMATE if d == subj_de[-1]) if about == "subject" else noun[2]
+    en = subj_en + (["didn", "t", plain] if negated else [past]) + obj_en + ["because", "it", "was"]
+    de = subj_de + [de_verb] + obj_de + (["nicht"] if negated else []) + ["weil", PRONOUN[gender]]
+    too_en, too_de = (["too"], ["zu"]) if negated else ([], [])
+    return en + too_en + [why[0]], de + too_de + [why[1], "war"]
+
+
+def because_sentence(rng: random.Random) -> tuple[list[str], list[str]]:
+    """A :func:`because_pair` drawn from the grammar: the action did not happen ("didn't", "too") half the time
+    (always for crossing: one crosses a street for no reason worth telling); "it" is the subject or the object."""
+    verb = rng.choice(PAST_VERBS)
+    if verb[3] == "place":
+        noun = rng.choice(PLACES)
+    else:
+        en, de = rng.choice(DRINKS if verb[3] == "drink" else FOODS)
+        noun = (en, de, MASS_GENDER[de])
+    negated = verb[3] == "place" or rng.random() < 0.5
+    about = rng.choice(("subject", "object"))
+    why = rng.choice(SUBJECT_WHY["didn't" if negated else "did"] if about == "subject" else OBJECT_WHY[verb[3]])
+    return because_pair(_random_np(rng, ANIMALS, "nom", p_adj=0.2), verb, noun, negated, why, about)
+
+
+def random_sentence(rng: random.Random, p_because: float = 0.0) -> tuple[list[str], list[str]]:
+    """One English sentence and its German translation, drawn from the grammar (a :func:`because_sentence`
+    with probability ``p_because``)."""
+    if rng.random() < p_because:
+        return because_sentence(rng)
     subj_en, subj_de = _random_np(rng, ANIMATE, "nom")
     verb_en, verb_de, kind = rng.choice(VERBS)
     if kind == "drink":
@@ -129,8 +194,17 @@ def random_sentence(rng: random.Random) -> tuple[list[str], list[str]]:
 
 
 def _en_de_words() -> tuple[list[str], list[str]]:
-    en = {"the", "a", "an"} | {w for w, _ in FRONT_ADVERBS + MID_ADVERBS}
-    de = {w for _, w in FRONT_ADVERBS + MID_ADVERBS}
+    en = {"the", "a", "an", "didn", "t", "because", "it", "was", "too"} | {w for w, _ in FRONT_ADVERBS + MID_ADVERBS}
+    de = {w for _, w in FRONT_ADVERBS + MID_ADVERBS} | {"nicht", "weil", "zu", "war"} | set(PRONOUN.values())
+    for past, plain, de_verb, _kind in PAST_VERBS:
+        en |= {past, plain}
+        de.add(de_verb)
+    for e, g, _gender in PLACES:
+        en.add(e)
+        de.add(g)
+    for e, g in {w for table in (SUBJECT_WHY, OBJECT_WHY) for pairs in table.values() for w in pairs}:
+        en.add(e)
+        de.add(g)
     de |= set(_DEF.values()) | set(_INDEF.values())
     for e, g, _gender in ANIMATE + THINGS:
         en.add(e)
@@ -204,25 +278,27 @@ def _split(pairs, held_out_every: int):
 
 
 @functools.cache
-def en_de(n_pairs: int = 800, seed: int = 0, held_out_every: int = 8) -> ParallelTask:
-    """``n_pairs`` distinct English -> German pairs from the grammar; about 1 in ``held_out_every`` held out."""
+def en_de(n_pairs: int = 3000, seed: int = 0, held_out_every: int = 8, p_because: float = 0.45) -> ParallelTask:
+    """``n_pairs`` distinct English -> German pairs from the grammar (``p_because`` of them with a "because it
+    was ..." reason); about 1 in ``held_out_every`` held out. The lecture's sentences are always in the training
+    part."""
     rng = random.Random(seed)
     pairs: dict[str, tuple[list[str], list[str]]] = {}
-    # the lecture's sentence is always in the corpus (and in the training part)
-    lecture = (["the", "cat", "drinks", "milk"], ["die", "katze", "trinkt", "milch"])
     while len(pairs) < n_pairs:
-        src, tgt = random_sentence(rng)
+        src, tgt = random_sentence(rng, p_because)
         pairs.setdefault(" ".join(src), (src, tgt))
     train, held = _split(pairs.values(), held_out_every)
-    held = [p for p in held if p[0] != lecture[0]]
-    if lecture not in train:
-        train.insert(0, lecture)
+    lecture = [(en.replace("'", " ").split(), de.split()) for en, de in LECTURE_PAIRS]
+    held = [p for p in held if p not in lecture]
+    train = [p for p in lecture if p not in train] + train
     en_words, de_words = _en_de_words()
     return ParallelTask(
         name="en-de", title=N_("English → German (generated grammar)"), train=train, held_out=held,
-        src_vocab=Vocab(SPECIALS + tuple(en_words)), tgt_vocab=Vocab(SPECIALS + tuple(de_words)), max_tokens=12,
-        examples=("the cat drinks milk", "today the small dog sees a black cat", "the teacher often eats bread",
-                  "a young girl finds the old ball"))
+        src_vocab=Vocab(SPECIALS + tuple(en_words)), tgt_vocab=Vocab(SPECIALS + tuple(de_words)), max_tokens=16,
+        examples=("the cat drinks milk", "the cat drank the milk because it was hungry",
+                  "the cat drank the milk because it was sweet",
+                  "the animal didn't cross the street because it was too tired", "today the small dog sees a black cat",
+                  "the teacher often eats bread"))
 
 
 DIGITS = tuple("0123456789")
