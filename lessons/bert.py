@@ -43,7 +43,7 @@ def section_predictions(bm, text, picked):
     reading = ui.shared_figure(bert.read, bm, text, picked, top_k)  # per language too: it holds a note
     st.html(ui.shared_figure(vb.reading_html, reading.trace, reading.fills))
     st.caption(_(vb.EXPLAIN["chips"]))
-    for kind, note in vb.reading_notes(reading.note, bm.has_mlm, bool(reading.masks), bm.name):
+    for kind, note in vb.reading_notes(reading.note, bm.has_mlm, bool(reading.masks), bm.name, bm.english_only):
         getattr(st, kind)(note)  # st.warning / st.info
     cols = st.columns(max(1, min(3, len(reading.predictions))))
     for m, fig in enumerate(ui.shared_figure(vb.prediction_figures, reading.predictions, reading.truth)):
@@ -100,6 +100,10 @@ def section_recipe(bm, text):
     st.html(ui.shared_figure(vb.masking_html, run.tokens, run.corrupted, run.kinds, run.predictions))
     st.caption(vb.explain("recipe", seed=run.seed, rate=rate))
     st.markdown(_(vb.NSP))
+    pair = ui.shared_figure(bert.next_sentence, bm, text)  # IsNext / NotNext, or why there is none (per language)
+    if pair.note:
+        return st.info(pair.note)
+    show("nsp", vb.nsp_figure, pair)
 
 
 def main():

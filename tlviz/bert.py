@@ -26,6 +26,7 @@ from tlviz.bert_attention import (
     view,
 )
 from tlviz.bert_attribution import Attribution, attribute
+from tlviz.bert_nsp import NextSentence, next_sentence, nsp_head
 from tlviz.bert_text import MAX_TOKENS, language_note, mask_word, split_pair, word_choice, words
 from tlviz.errors import InputError
 from tlviz.i18n import _
@@ -33,10 +34,11 @@ from tlviz.mlm import KEPT, MASKED, RANDOM, UNCHANGED, MaskingRun, fill_mask, ma
 from tlviz.params import count_parameters
 
 __all__ = ["DEFAULT", "EXAMPLES", "IG_AUTO_MAX_PARAMS", "MAX_TOKENS", "KEPT", "MASKED", "RANDOM", "UNCHANGED",
-           "AttentionTrace", "Attribution", "BertModel", "MaskedLM", "MaskingRun", "NeuronView", "Reading",
-           "attentions", "attribute", "describe", "explains_automatically", "fill_mask", "head_patterns",
+           "AttentionTrace", "Attribution", "BertModel", "MaskedLM", "MaskingRun", "NeuronView", "NextSentence",
+           "Reading", "attentions", "attribute", "describe", "explains_automatically", "fill_mask", "head_patterns",
            "language_note", "load", "mask_positions", "mask_word", "masking_recipe", "mean_row", "mlm_mask",
-           "neuron_view", "read", "split_pair", "start_model", "view", "word_choice", "words"]
+           "neuron_view", "next_sentence", "nsp_head", "read", "split_pair", "start_model", "view", "word_choice",
+           "words"]
 
 DEFAULT = models.MINILM_NAME
 _BERT_FAMILY = ("bert", "distilbert", "roberta", "albert", "electra", "camembert", "xlm-roberta", "deberta",
@@ -52,6 +54,7 @@ class MaskedLM:
     tokenizer: Any
     has_mlm: bool
     source: str  # package | checkpoint | local | hub
+    ref: str = ""  # the folder or hub id it was loaded from (the NSP head is read from there, see tlviz.bert_nsp)
 
     @property
     def config(self):
@@ -134,7 +137,7 @@ def _load_uncached(name_or_path: str) -> MaskedLM:
         folder, local = resolved.target, False
     model, tokenizer, has_mlm = _load_folder_or_hub(folder, local)
     name = resolved.card.name if resolved.card else (Path(folder).name if local else folder)
-    return MaskedLM(name=name, model=model, tokenizer=tokenizer, has_mlm=has_mlm, source=resolved.kind)
+    return MaskedLM(name=name, model=model, tokenizer=tokenizer, has_mlm=has_mlm, source=resolved.kind, ref=folder)
 
 
 def load(name_or_path: str = DEFAULT) -> MaskedLM:

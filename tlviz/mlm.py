@@ -129,3 +129,58 @@ def masking_recipe(bm, text: str, seed: int = 0, rate: float = 0.15, top_k: int 
             predictions[p] = list(zip(bert_text.tokens(bm, top.indices), [float(v) for v in top.values]))
     return MaskingRun(bert_text.tokens(bm, ids[0]), bert_text.tokens(bm, masked[0]), kinds[0].numpy(), int(seed),
                       rate, predictions)
+
+
+# --- the lecture's showcase sentences --------------------------------------------------------------------------
+
+#: The lecture's sentences for a masked LM, each with the word it expects at the [MASK] (part 2, self-attention;
+#: part 3, BERT).
+LECTURE_MASKS = (
+    ("The cat drank the milk because it was [MASK].", "hungry"),
+    ("The cat drank the milk because it was [MASK].", "sweet"),
+    ("The animal didn't cross the street because it was too [MASK].", "tired"),
+    ("The animal didn't cross the street because it was too [MASK].", "wide"),
+    ("Paris is the [MASK] of France.", "capital"),
+)
+
+
+@dataclass(frozen=True)
+class WordRank:
+    """Where a masked LM puts the expected word at a sentence's [MASK]: ``rank`` 1 = its first guess, among
+    ``vocab_size`` word pieces. A word the vocabulary splits (``pieces``, e.g. ``hung ##ry``) cannot be one [MASK]'s
+    answer: its rank is that of its first piece. ``first``: what the model guessed first."""
+
+    sentence: str
+    expected: str
+    pieces: tuple[str, ...]
+    rank: int
+    probability: float
+    first: str
+    vocab_size: int
+
+
+def expected_ranks(bm, cases=LECTURE_MASKS) -> list[WordRank]:
+    """For each ``(sentence with one [MASK], expected word)``: the expected word's rank among the whole vocabulary
+    at that [MASK] (:class:`WordRank`)."""
+    import torch
+
+    need_mlm(bm)
+    out = []
+    for sentence, word in cases:
+        enc = bert_text.encode(bm, sentence)
+        probs = torch.softmax(mlm_logits(bm, enc)[mask_ids(bm, enc["input_ids"][0])[0]], dim=-1)  # (V,)
+        pieces = tuple(bm.tokenizer.tokenize(word))
+        wid = bm.tokenizer.convert_tokens_to_ids(pieces[0])
+        out.append(WordRank(sentence, word, pieces, 1 + int((probs > probs[wid]).sum()), float(probs[wid]),
+                            bert_text.tokens(bm, [int(probs.argmax())])[0], int(probs.shape[0])))
+    return out
+
+
+def ranks_line(ranks: list[WordRank]) -> str:
+    """The ranks in one English line for a model's catalogue note."""
+    def one(r: WordRank) -> str:
+        split = f" for its first piece '{r.pieces[0]}' ({' '.join(r.pieces)})" if len(r.pieces) > 1 else ""
+        return f"'{r.expected}' #{r.rank:,}{split}, first guess '{r.first}'"
+
+    return (f"Lecture sentences, rank of the expected word among {ranks[0].vocab_size:,} word pieces: "
+            + "; ".join(map(one, ranks)) + ".") if ranks else ""

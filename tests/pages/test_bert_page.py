@@ -209,3 +209,37 @@ def test_shared_results_equal_fresh_ones_and_are_not_changed_by_the_page():
                                   fresh.trace.view(hide_special=True).weights)
     att = ui.shared(bert.attribute, bm, shared.text, 0)
     np.testing.assert_allclose(att.scores, bert.attribute(bm, shared.text, 0).scores, atol=1e-6)
+
+
+def test_offline_model_tells_the_teacher_how_to_get_bert_base_and_that_it_has_no_nsp_head():
+    at = _opened()
+    _no_errors(at)
+    teacher = [i.value for i in at.info if "before class" in i.value]
+    assert len(teacher) == 1 and "make prefetch" in teacher[0] and "python -m tlviz.recipes.prefetch" in teacher[0]
+    assert MLM in teacher[0] and "~/.cache/huggingface" in teacher[0]
+    assert "'capital' #" in " ".join(c.value for c in at.caption)  # the card's note: the lecture words' ranks
+    assert any("[SEP] between them" in i.value for i in at.info)  # one sentence: NSP needs a pair
+    at.selectbox(key="bert_example").set_value(bert.EXAMPLES[8]).run()  # a preloaded pair
+    _no_errors(at)
+    nsp = [i.value for i in at.info if "next-sentence-prediction head" in i.value]
+    assert len(nsp) == 1 and "no prediction is shown" in nsp[0] and "make prefetch" in nsp[0]
+    assert "bert_nsp" not in _figures(at)
+    at = open_page("bert", lang="el")
+    assert not at.exception and not errors(at)
+    assert any("make prefetch" in i.value and "πριν" in i.value.lower() for i in at.info)
+
+
+def test_a_model_with_the_nsp_head_shows_isnext_and_notnext(tiny_bert_pretraining_folder):
+    at = _opened(model=ui.OTHER, model_id=str(tiny_bert_pretraining_folder), text=bert.EXAMPLES[9])
+    _no_errors(at)
+    assert not any("before class" in i.value for i in at.info)  # not the offline stand-in
+    fig = _figures(at)["bert_nsp"]
+    shown = figure_array(fig["data"][0]["x"])
+    ns = bert.next_sentence(bert.load(str(tiny_bert_pretraining_folder)), bert.EXAMPLES[9])
+    np.testing.assert_allclose(shown, [ns.is_next, ns.not_next], rtol=1e-6)
+    assert list(fig["data"][0]["y"]) == ["IsNext", "NotNext"] and "The model says" in fig["layout"]["title"]["text"]
+    at.text_input(key="bert_text").set_value("a [SEP] b [SEP] c").run()  # a bad pair: the message, no figure
+    assert not at.exception and any("at most one [SEP]" in e for e in errors(at)) and "bert_nsp" not in _figures(at)
+    at.text_input(key="bert_text").set_value("Only one sentence here.").run()
+    _no_errors(at)
+    assert "bert_nsp" not in _figures(at) and any("[SEP] between them" in i.value for i in at.info)

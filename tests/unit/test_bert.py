@@ -375,3 +375,63 @@ def test_a_greek_bert_reads_greek_without_the_english_only_note(tmp_path):
     english = bert.load(bert.DEFAULT)  # the packaged English MiniLM: the honest note, naming the Greek BERT
     note = language_note(english, text, bert.read(english, text).trace.tokens)
     assert note and "English only" in note and models.GREEK_BERT in note
+
+
+PAIRS = ("The man went to the store. [SEP] He bought a gallon of milk.",
+         "The man went to the store. [SEP] Penguins are flightless birds.")
+
+
+def test_next_sentence_prediction_is_the_checkpoints_own_head(tiny_bert_pretraining_folder):
+    """A BERT saved with both pre-training heads (as bert-base-uncased ships): IsNext / NotNext equal
+    transformers' own BertForNextSentencePrediction on the same folder, pair by pair."""
+    from transformers import BertForNextSentencePrediction
+
+    bm = bert.load(str(tiny_bert_pretraining_folder))
+    assert bm.has_mlm and bert.nsp_head(bm) is not None and bm.ref == str(tiny_bert_pretraining_folder)
+    assert bert.fill_mask(bm, "the [MASK] sat on the mat", top_k=2)  # its MLM head still works
+    oracle = BertForNextSentencePrediction.from_pretrained(str(tiny_bert_pretraining_folder)).eval()
+    seen = []
+    for text in PAIRS:
+        ns = bert.next_sentence(bm, text)
+        a, b = text.split(" [SEP] ")
+        assert (ns.first, ns.second, ns.note) == (a, b, None)
+        with torch.no_grad():
+            want = torch.softmax(oracle(**bm.tokenizer(a, b, return_tensors="pt")).logits[0], -1)
+        np.testing.assert_allclose([ns.is_next, ns.not_next], want.numpy(), atol=1e-5)
+        assert ns.is_next + ns.not_next == pytest.approx(1.0)
+        seen.append(ns.is_next)
+    assert seen[0] != seen[1] and min(abs(p - 0.5) for p in seen) > 0.05  # the saved head, not a fresh 50:50
+    one = bert.next_sentence(bm, "The man went to the store.")
+    assert one.is_next is None and one.second is None and "[SEP]" in one.note
+    fig = vb.nsp_figure(bert.next_sentence(bm, PAIRS[0]))
+    assert list(fig.data[0].y) == ["IsNext", "NotNext"] and sum(fig.data[0].x) == pytest.approx(1.0)
+
+
+def test_models_without_the_head_say_so_and_bad_pairs_are_input_errors(tiny_bert_pretraining_folder,
+                                                                       tiny_bert_folder, minilm):
+    for bm in (bert.load(str(CHECKPOINT_DIR / "mlm_small")), minilm, bert.load(str(tiny_bert_folder))):
+        assert bert.nsp_head(bm) is None
+        ns = bert.next_sentence(bm, PAIRS[0])
+        assert ns.is_next is None and ns.not_next is None
+        assert "no next-sentence-prediction head" in ns.note and "make prefetch" in ns.note and bm.name in ns.note
+    bm = bert.load(str(tiny_bert_pretraining_folder))
+    for text, message in (("", "type a sentence"), ("a [SEP] b [SEP] c", "at most one"),
+                          ("word " * 40 + "[SEP] " + "word " * 40, "at most 64")):
+        with pytest.raises(InputError, match=message):
+            bert.next_sentence(bm, text)
+
+
+def test_lecture_sentences_ranks_under_the_small_mlm_are_measured_and_in_its_note(tiny):
+    from tlviz import mlm
+    from tlviz.recipes import mlm_ranks
+
+    ranks = mlm.expected_ranks(tiny)  # any masked LM: the rank is 1 + the number of word pieces it prefers
+    assert [r.expected for r in ranks] == [w for _s, w in mlm.LECTURE_MASKS]
+    for r in ranks:
+        assert 1 <= r.rank <= r.vocab_size and (r.rank == 1) == (r.first == r.pieces[0])
+    folder = CHECKPOINT_DIR / "mlm_small"
+    measured = mlm_ranks.measure(folder)
+    meta = read_folder_meta(folder)
+    assert {f"{r.sentence} -> {r.expected}": r.rank for r in measured} == meta.metrics["lecture_ranks"]
+    assert mlm.ranks_line(measured) in meta.note and "'capital' #" in meta.note
+    assert all(r.rank > 1 for r in measured)  # honest: it misses every showcase word (bert-base-uncased does not)

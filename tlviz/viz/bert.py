@@ -308,13 +308,22 @@ EXPLAIN = {
                  "of those 80% become [MASK], 10% a random token, 10% stay unchanged, and the model must output the "
                  "original at every chosen position. The random and unchanged ones stop it from trusting only "
                  "[MASK] positions."),
+    "nsp": N_("The NSP head's softmax over two classes: the pooler (dense + tanh) reads the final [CLS] output, a "
+              "linear layer gives one score for IsNext (B follows A) and one for NotNext (B is a random sentence)."),
 }
 NOT_AN_EXPLANATION = N_("Attention is not an explanation: a head's weights show where information is mixed from, "
                         "not why the model predicts what it does (Jain & Wallace 2019). Compare with the "
                         "attribution below.")
 NSP = N_("**Next-sentence prediction.** BERT was also shown sentence pairs `A [SEP] B`: half the time B really "
          "followed A (IsNext), half the time B was a random sentence (NotNext); a classifier on the [CLS] output "
-         "learned to tell them apart. Try the two preloaded pairs above.")
+         "learned to tell them apart.")
+
+
+def nsp_figure(ns) -> go.Figure:
+    """A :class:`tlviz.bert_nsp.NextSentence`'s two probabilities as bars, the model's answer in red."""
+    answer = "IsNext" if ns.is_next >= ns.not_next else "NotNext"
+    return bar_topk(["IsNext", "NotNext"], [ns.is_next, ns.not_next], highlight=answer, x_title=_("probability"),
+                    title=_("Does B follow A? The model says {answer}").format(answer=answer))
 
 
 def view_title(layer: int, head: int | None) -> str:
@@ -386,12 +395,23 @@ def head_label(n: int) -> str:
     return _("head {n}").format(n=n)
 
 
-def reading_notes(language: str | None, has_mlm: bool, has_mask: bool, model: str) -> list[tuple[str, str]]:
+BEFORE_CLASS = N_("**Teacher, before class:** {model} is an offline stand-in, far weaker than BERT itself (the "
+                  "note under the model list says what it can and cannot do). To show "
+                  "bert-base-uncased in class without internet, run `make prefetch` (the same as `python -m "
+                  "tlviz.recipes.prefetch`; add `bert-base-uncased` to fetch that model alone) once on a machine "
+                  "with internet, copy the cache (~/.cache/huggingface) to the classroom machine, then pick “BERT "
+                  "base uncased” in the model list above.")
+
+
+def reading_notes(language: str | None, has_mlm: bool, has_mask: bool, model: str,
+                  offline: bool = False) -> list[tuple[str, str]]:
     """What to tell the student about a reading, as ``(kind, text)``: ``warning`` for a language the model does
-    not know, ``info`` for why there are no predictions."""
+    not know, ``info`` for why there are no predictions and, for an ``offline`` model (packaged or ours), how the
+    teacher gets bert-base-uncased before class."""
     notes = [("warning", language)] if language else []
     notice = prediction_notice(has_mlm, has_mask, model)
-    return notes + ([("info", notice)] if notice else [])
+    teacher = [("info", _(BEFORE_CLASS).format(model=model))] if offline else []
+    return notes + ([("info", notice)] if notice else []) + teacher
 
 
 def attribution_figure(att) -> go.Figure:
