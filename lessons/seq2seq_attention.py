@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from tlviz import attention, seq2seq, ui, ui_present
-from tlviz.data import dates
+from tlviz import attention, seq2seq, ui, ui_present, ui_topics
 from tlviz.i18n import _
 from tlviz.viz import seq2seq as vz
 
@@ -75,11 +74,11 @@ def section_model():
 def section_translate(model):
     """A date through the model: its alignment, then one decoding step's attention, next token and context."""
     text = ui.kept(st.text_input, _("A date"), key="s2s_date", default="5 August 1975", url="date",
-                   parse=seq2seq.valid_source, help=" · ".join(dates.FORMAT_EXAMPLES))
+                   parse=seq2seq.valid_source, help=vz.date_formats())
     st.caption(vz.date_hint())
     with ui.guard(_("translating")):
         trace = ui.shared(seq2seq.translate, model, text)
-        st.markdown(f"### `{dates.check_source(text)}` → `{trace.text}`")
+        st.markdown(f"### `{''.join(trace.source_tokens)}` → `{trace.text}`")  # the source as the model read it
         T = len(trace.tokens)
         ui.clamp_kept("s2s_step", lo=1, hi=T)
         step = ui.kept(st.slider, _("Decoding step"), key="s2s_step", default=1, min_value=1, max_value=T,
@@ -120,6 +119,7 @@ def main():
     with ui_present.section(3), ui.guard(_("loading the date model")):
         section_translate(section_model())
     ui_present.slide(4, section_retrain)
+    ui_present.slide(5, ui_topics.bottleneck_section)
 
 
 main()

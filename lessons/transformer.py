@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tlviz import transformer as tf
-from tlviz import ui, ui_present, ui_transformer
+from tlviz import ui, ui_present, ui_topics, ui_transformer
 from tlviz.data.parallel import get_task
 from tlviz.i18n import _
 from tlviz.viz import transformer as tviz
@@ -58,6 +58,7 @@ def section_inputs(translator, column):
 
 
 def section_walkthrough(view, translator):
+    ui_topics.qkv_search()  # the lecture's video search: what query, key and value mean, before the maths
     cfg, c = translator.config, st.columns(3)
     ui.clamp_kept("tf_layer", lo=1, hi=cfg.n_layers)
     ui.clamp_kept("tf_head", lo=1, hi=cfg.n_heads)
@@ -98,17 +99,14 @@ def section_decode(translator, text):
 
 
 def section_paper():
-    vocab = ui.kept(st.number_input, _("shared vocabulary (BPE tokens)"), key="tf_vocab", default=37_000,
-                    min_value=1000, max_value=100_000, step=1000, url="vocab")
-    show([shared(tviz.paper_step, ui.shared(tf.paper_comparison, vocab))])
+    ui_topics.why_self_attention()  # Table 1 beside our own layers timed
+    show([shared(tviz.paper_step, ui.shared(tf.paper_comparison, ui_topics.paper_vocabulary()))])
+    ui_topics.training_setup()  # data, hardware, time and BLEU, with the lecture's words
 
 
 def main():
     ui.setup()
-    ui.header(_("The Transformer, step by step"), _(
-        "An encoder-decoder Transformer (Vaswani et al., 2017) written from scratch in tlviz. Follow one sentence "
-        "through it (embeddings, Q/K/V, scaled dot-product attention, masks, heads, residual + LayerNorm, "
-        "feed-forward), train it live with teacher forcing, and watch greedy decoding word by word."))
+    ui.header(_("The Transformer, step by step"), _(tviz.INTRO))
     with ui.guard(_("loading the model")):
         translator, column, task, hyper, live = section_model()
         text, view = section_inputs(translator, column)

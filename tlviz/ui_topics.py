@@ -58,7 +58,7 @@ def bottleneck_section() -> None:
         with ui.guard(_("training the two models")), ui.heavy("training the bottleneck models"):
             callback, _seen = ui.training_feedback(lambda h: vz.bottleneck_losses(h, bottleneck.STEPS))
             shared_run(bottleneck.compare, *args, callback=callback)
-            ready = True
+            st.rerun()  # drawn again from the shared result: the button now says it is done
     if not ready:
         st.info(_("Press “Train both models”: {steps} steps each, a few seconds per model.").format(
             steps=bottleneck.STEPS))
@@ -144,6 +144,13 @@ def why_self_attention() -> None:
         timing = ui.shared(layer_cost.time_layers, d=d, heads=layer_cost.WIDTHS[d])
         ui.figure(ui.shared_figure(vz.timing_figure, timing, layer_cost.NAMES), f"tf_cost_{d}",
                   vz.timing_caption(timing, layer_cost.NAMES), table=vz.timing_table(timing, layer_cost.NAMES))
+
+
+def paper_vocabulary() -> int:
+    """Transformer page: the shared vocabulary size our count of the paper's base model assumes (37K, as in the
+    paper's English-German set-up)."""
+    return ui.kept(st.number_input, _("shared vocabulary (BPE tokens)"), key="tf_vocab", default=37_000,
+                   min_value=1000, max_value=100_000, step=1000, url="vocab")
 
 
 def training_setup() -> None:

@@ -77,6 +77,13 @@ def date_hint() -> str:
                                formats=", ".join(dates.FORMAT_EXAMPLES[:4]))
 
 
+def date_formats() -> str:
+    """One example of each format the date model reads, for the date field's help."""
+    from tlviz.data import dates
+
+    return " · ".join(dates.FORMAT_EXAMPLES)
+
+
 def model_note(meta, history=None, final: bool = False) -> str:
     """The line under a model: a checkpoint's own note (``meta``), or a retrained run's numbers (its History)."""
     if history is None:

@@ -40,6 +40,10 @@ BLOCKS = {
     "cross": N_("Encoder-decoder (cross) attention"),
 }
 
+#: The Transformer lesson's introduction, under its title.
+INTRO = N_("An encoder-decoder Transformer (Vaswani et al., 2017) written from scratch in tlviz. Follow one sentence "
+           "through it (embeddings, Q/K/V, scaled dot-product attention, masks, heads, residual + LayerNorm, "
+           "feed-forward), train it live with teacher forcing, and watch greedy decoding word by word.")
 #: The Transformer lesson's tabs, in order.
 TABS = (N_("① Walk-through"), N_("② Attention maps"), N_("③ Train live"), N_("④ Greedy decoding"), N_("⑤ Loss"),
         N_("⑥ The paper's model"))
