@@ -54,6 +54,7 @@ def bottleneck_section() -> None:
     args = (max_len, bottleneck.STEPS, hidden)
     ready = shared_ready(bottleneck.compare, *args)
     if c[2].button(_("Train both models"), type="primary", disabled=ready, icon=":material/play_arrow:", help=_(
+            "Trained for these settings: the result below is shared with the whole class.") if ready else _(
             "About 5 to 25 s on one core; the result is then shared with the whole class.")):
         with ui.guard(_("training the two models")), ui.heavy("training the bottleneck models"):
             callback, _seen = ui.training_feedback(lambda h: vz.bottleneck_losses(h, bottleneck.STEPS))
@@ -103,8 +104,8 @@ def qkv_search() -> None:
         temperature = ui.kept(right.select_slider, _("Softmax temperature T"), key="tf_qkv_T", default=1.0, url="qkv_T",
                               options=retrieval.TEMPERATURES, help=_(
                                   "Small T: the soft search becomes the search engine's hard pick."))
-        st.latex(r"w_j = \mathrm{softmax}_j\!\left(\frac{q \cdot k_j}{\sqrt{d}\;T}\right) \qquad "
-                 r"\mathrm{value} = \sum_j w_j\, v_j")
+        st.latex(r"\begin{gathered} w_j = \mathrm{softmax}_j\!\left(\frac{q \cdot k_j}{\sqrt{d}\;T}\right) \\ "
+                 r"\mathrm{value} = \textstyle\sum_j w_j\, v_j \end{gathered}")
         with ui.guard(_("the search")):
             ret = ui.shared(retrieval.search, text, temperature)
             st.caption(_("Understood: {words} → query {q}.").format(
@@ -112,15 +113,14 @@ def qkv_search() -> None:
                 q=[int(v) for v in ret.query.vector]) + (" " + _("Ignored: {words}.").format(
                     words=", ".join(ret.query.ignored)) if ret.query.ignored else ""))
             titles = [_(v.title) for v in retrieval.LIBRARY]
-            a, b = st.columns([3, 2])
-            with a:
-                ui.figure(ui.shared_figure(vz.retrieval_figure, ret, titles), "tf_qkv_weights", _(
-                    "Each bar has its video's value colour. Keys d = {d} numbers (one per topic).").format(
-                    d=ret.keys.shape[1]), table=vz.retrieval_table(ret, titles, retrieval.TOPICS))
-            with b:
-                ui.figure(ui.shared_figure(vz.mixed_figure, ret, titles[ret.best]), "tf_qkv_value", _(
-                    "The best match gets {w:.0%} of the weight; the rest of the mix comes from the other "
-                    "videos.").format(w=ret.weights[ret.best]))
+            table = ui.shared_figure(vz.retrieval_table, ret, titles, retrieval.TOPICS)
+            ui.figure(ui.shared_figure(vz.retrieval_figure, ret, titles), "tf_qkv_weights", _(
+                "Each bar has its video's value colour. Keys d = {d} numbers (one per topic).").format(
+                d=ret.keys.shape[1]), table=table)
+            ui.figure(ui.shared_figure(vz.mixed_figure, ret), "tf_qkv_value", _(
+                "The best match, “{title}”, gets {w:.0%} of the weight; the rest of the mix comes from the other "
+                "videos.").format(title=titles[ret.best], w=ret.weights[ret.best]))
+            st.dataframe(table, hide_index=True)
 
 
 WHY_INTRO = N_(
@@ -131,13 +131,11 @@ WHY_INTRO = N_(
 def why_self_attention() -> None:
     """Transformer page: the paper's Table 1 beside a timing of our own three layer kinds as n grows."""
     st.subheader(_("Why self-attention"))
-    left, right = st.columns([2, 3])
-    left.markdown(_(WHY_INTRO))
-    left.dataframe(ui.shared_figure(vz.paper_table, paper.TABLE_1, layer_cost.NAMES, paper.TABLE_1_COLUMNS),
-                   hide_index=True)
-    d = ui.kept(left.select_slider, _("Width d of the timed layers"), key="tf_cost_d", default=64,
+    st.markdown(_(WHY_INTRO))
+    st.table(ui.shared_figure(vz.paper_table, paper.TABLE_1, layer_cost.NAMES, paper.TABLE_1_COLUMNS))
+    d = ui.kept(st.columns([1, 2])[0].select_slider, _("Width d of the timed layers"), key="tf_cost_d", default=64,
                 options=list(layer_cost.WIDTHS), url="cost_d")
-    with right, ui.guard(_("timing the layers")):
+    with ui.guard(_("timing the layers")):
         if not shared_ready(layer_cost.time_layers, d=d, heads=layer_cost.WIDTHS[d]):
             with ui.heavy("timing layers"):  # tells the student when someone else's job goes first
                 ui.shared(layer_cost.time_layers, d=d, heads=layer_cost.WIDTHS[d])
@@ -156,6 +154,6 @@ def paper_vocabulary() -> int:
 def training_setup() -> None:
     """Transformer page: the paper's data, hardware, training time and BLEU, beside the lecture's own words."""
     st.subheader(_("How the paper trained it"))
-    st.dataframe(ui.shared_figure(vz.setup_table, paper.TRAINING_SETUP, paper.SETUP_COLUMNS), hide_index=True)
+    st.table(ui.shared_figure(vz.setup_table, paper.TRAINING_SETUP, paper.SETUP_COLUMNS))
     st.caption(_("BLEU (bilingual evaluation understudy), 0 to 100: how many of the machine translation's word "
                  "sequences (1 to 4 words) also occur in human translations of the same sentences; higher is better."))

@@ -2,6 +2,7 @@
 self-attention and the paper's training set-up (Transformer page); each renders, and bad inputs give a message."""
 
 from tests.pages.pagetools import open_page
+from tlviz import retrieval
 
 
 def texts(elements) -> str:
@@ -57,8 +58,10 @@ def test_qkv_search_shows_scores_weights_and_the_mixed_value():
     assert at.text_input(key="tf_qkv_query").value == "cat music"
     caption = texts(at.caption)
     assert "Understood: cat (cats), music (music)" in caption
-    spec = next(c for c in charts(at) if "best match" in str(c["layout"].get("title", "")))
-    assert "A cat plays the piano" in spec["layout"]["title"]["text"]
+    assert "The best match, “A cat plays the piano”, gets 63% of the weight" in caption
+    table = next(d.value for d in at.dataframe if "weight" in d.value.columns)
+    assert table["weight"].max() == round(float(retrieval.search("cat music").weights.max()), 3)
+    assert abs(table["weight"].sum() - 1) < 0.01
 
 
 def test_qkv_search_follows_the_query_and_the_temperature():
@@ -79,8 +82,9 @@ def test_why_self_attention_table_and_timing():
     at = open_page("transformer", cost_d="32")
     assert not at.exception and not at.error
     assert "Why self-attention" in texts(at.subheader)
-    tables = [d.value for d in at.dataframe]
+    tables = [t.value for t in at.table]
     table_1 = next(t for t in tables if "Maximum path length" in t.columns)
+    assert table_1.index.tolist() == ["Self-attention", "Recurrent (GRU)", "Convolutional (kernel k)"]
     assert table_1["Complexity per layer"].tolist() == ["O(n²·d)", "O(n·d²)", "O(k·n·d²)"]
     assert table_1["Sequential operations"].tolist() == ["O(1)", "O(n)", "O(1)"]
     assert table_1["Maximum path length"].tolist() == ["O(1)", "O(n)", "O(log_k(n))"]
@@ -100,8 +104,8 @@ def test_training_setup_facts():
     at = open_page("transformer")
     assert not at.exception and not at.error
     assert "How the paper trained it" in texts(at.subheader)
-    setup = next(d.value for d in at.dataframe if "Paper section" in d.value.columns)
-    text = " ".join(str(v) for v in setup.to_numpy().ravel())
+    setup = next(t.value for t in at.table if "Paper section" in t.value.columns)
+    text = " ".join(str(v) for v in [*setup.index, *setup.to_numpy().ravel()])
     for fact in ("4.5 million sentence pairs", "37,000", "36 million", "32,000", "8 NVIDIA P100", "12 hours",
                  "3.5 days", "27.3", "28.4", "38.1", "41.8", "4.5 million sentences pairs with 37K tokens."):
         assert fact in text, fact

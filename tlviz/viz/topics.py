@@ -66,7 +66,7 @@ def paper_table(rows, names: dict, columns) -> object:
     import pandas as pd
 
     return pd.DataFrame([[_(names[r.kind]), r.complexity, r.sequential, r.path] for r in rows],
-                        columns=[_(c) for c in columns])
+                        columns=[_(c) for c in columns]).set_index(_(columns[0]))
 
 
 def timing_figure(timing, names: dict) -> go.Figure:
@@ -75,7 +75,7 @@ def timing_figure(timing, names: dict) -> go.Figure:
     fig = line_curves(series, x_title=_("sequence length n (log)"), y_title=_("ms per forward pass (log)"),
                       colors={_(names[k]): LAYER_COLORS[k] for k in timing.seconds}, height=420)
     fig.update_xaxes(type="log", tickvals=timing.lengths.tolist())
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", dtick=1)  # powers of ten only: log minor ticks read as noise on a projector
     return fig
 
 
@@ -115,38 +115,34 @@ def _rgb(c) -> str:
 
 
 def retrieval_figure(ret, titles) -> go.Figure:
-    """Scores (q·k/√d) and softmax weights of every video, each bar in the video's value colour."""
+    """Every video's softmax weight as a bar in the video's value colour, its score beside it (``1.79 → 27%``)."""
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
-    y = _labels(titles, len(titles))
-    colors = [_rgb(c) for c in ret.values]
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=(
-        _("score q·k / √d"), _("weight = softmax(score / T)")))
-    fig.add_trace(go.Bar(x=ret.scores, y=y, orientation="h", marker_color=colors, name=_("score"),
-                         text=[f"{v:.2f}" for v in ret.scores], textposition="auto"), 1, 1)
-    fig.add_trace(go.Bar(x=ret.weights, y=y, orientation="h", marker_color=colors, name=_("weight"),
-                         text=[f"{v:.0%}" for v in ret.weights], textposition="auto",
-                         hovertemplate="%{y}: %{x:.4f}<extra></extra>"), 1, 2)
+    fig = go.Figure(go.Bar(
+        x=ret.weights, y=_labels(titles, len(titles)), orientation="h", marker_color=[_rgb(c) for c in ret.values],
+        marker_line=dict(color="#444444", width=1), text=[f"{s:.2f} → {w:.0%}" for s, w in zip(ret.scores,
+                                                                                              ret.weights)],
+        textposition="outside", cliponaxis=False, customdata=ret.scores,
+        hovertemplate="%{y}<br>score %{customdata:.3f} → weight %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 1.05], tickformat=".0%", row=1, col=2)
-    fig.update_layout(showlegend=False)
-    return _layout(fig, None, height=60 + 48 * len(titles))
+    fig.update_xaxes(title=_("score q·k / √d → weight = softmax(score / T)"), range=[0, 1.18], tickformat=".0%")
+    return _layout(fig, None, height=90 + 44 * len(titles))
 
 
-def mixed_figure(ret, best_title: str) -> go.Figure:
-    """What comes back: attention's soft mix of the values beside the hard lookup's single best value."""
+def mixed_figure(ret) -> go.Figure:
+    """What comes back: attention's soft mix of the values above the hard lookup's single best value."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
     names = [_("attention: the weighted mix"), _("search engine: best match only")]
-    for x, c in zip(names, (ret.mixed, ret.values[ret.best])):
-        fig.add_trace(go.Bar(x=[x], y=[1], marker_color=_rgb(c), showlegend=False, hoverinfo="skip",
-                             text=[f"R {c[0]:.2f} · G {c[1]:.2f} · B {c[2]:.2f}"], textposition="inside",
-                             insidetextanchor="middle", textfont=dict(color="white", size=15)))
-    fig.update_yaxes(visible=False)
-    fig.update_layout(bargap=0.15)
-    return _layout(fig, _("Value returned (best match: {title})").format(title=best_title), height=230)
+    colours = (ret.mixed, ret.values[ret.best])
+    fig = go.Figure(go.Bar(
+        x=[1, 1], y=names, orientation="h", marker_color=[_rgb(c) for c in colours], hoverinfo="skip",
+        text=[f"R {c[0]:.2f} · G {c[1]:.2f} · B {c[2]:.2f}" for c in colours], textposition="inside",
+        insidetextanchor="middle", textfont=dict(color="white", size=16)))
+    fig.update_xaxes(visible=False, range=[0, 1])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(bargap=0.12)
+    return _layout(fig, _("Value returned"), height=200)
 
 
 def retrieval_table(ret, titles, topics) -> object:
@@ -167,4 +163,4 @@ def setup_table(facts, columns) -> object:
     import pandas as pd
 
     return pd.DataFrame([[_(f.what), _(f.value), f.slide or "—", f.where] for f in facts],
-                        columns=[_(c) for c in columns])
+                        columns=[_(c) for c in columns]).set_index(_(columns[0]))
