@@ -41,9 +41,12 @@ def setup() -> str:
 
     Returns the interface language in use (``"en"``, ``"el"``).
     """
+    from tlviz.viz import core
+
     lang = choose_language()
     ui_style.apply()  # the page's own CSS (phone layout)
     runtime.configure_torch()
+    core.use_template()  # before any figure is built
     info = runtime.device_info()
     st.sidebar.caption(_("Compute: **{device}**").format(device=info.label))
     holder = runtime.busy()

@@ -73,3 +73,21 @@ def test_deferred_csv_holds_the_figures_numbers():
                                       (go.Figure(go.Heatmap(z=[[1]])), True)])
 def test_has_numbers(fig, has):
     assert viz.has_numbers(fig) is has
+
+
+def test_pages_send_the_compact_template():
+    """ui.setup makes tlviz's template plotly's default: a lesson's figures carry plotly_white's look (white, the
+    same colour bars) without its 7 kB of defaults for plot types we never draw."""
+    import json
+
+    from tests.pages.pagetools import open_page
+
+    at = open_page("masks")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert specs
+    for spec in specs:
+        template = spec["layout"]["template"]
+        assert template["layout"]["paper_bgcolor"] == "white" and template["layout"]["plot_bgcolor"] == "white"
+        assert "polar" not in template["layout"] and "scatter3d" not in template["data"]
+        assert template["data"]["heatmap"][0]["colorbar"] == {"outlinewidth": 0, "ticks": ""}
+        assert len(json.dumps(template)) < 2500
