@@ -92,7 +92,7 @@ def section_attribution(bm, reading):
 
 
 def section_recipe(bm, text):
-    st.subheader(_("4 · How BERT was trained: the masking recipe"))
+    st.subheader(_("4 · How BERT was trained: the masking recipe and next-sentence prediction"))
     a, b = st.columns(2)
     seed = ui.kept(a.number_input, _("Seed (change it for another draw)"), "bert_seed", 0, url="seed", min_value=0)
     rate = ui.kept(b.slider, _("Share of tokens chosen"), "bert_rate", 0.15, url="rate", min_value=0.05, max_value=0.5)

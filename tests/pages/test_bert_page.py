@@ -64,7 +64,7 @@ def test_default_page_renders_every_section_with_the_models_own_predictions():
     _no_errors(at)
     assert [s.value for s in at.subheader][:4] == [
         "1 · Predictions", "2 · Attention, head by head", "3 · Attribution: which words drove the prediction?",
-        "4 · How BERT was trained: the masking recipe"]
+        "4 · How BERT was trained: the masking recipe and next-sentence prediction"]
     assert at.selectbox(key="bert_model").value == MLM
     figs = _figures(at)
     assert {"bert_pred_0", "bert_heatmap", "bert_headview", "bert_modelview", "bert_neuron", "bert_ig",

@@ -335,6 +335,45 @@ def test_hub_id_loads_from_the_local_hugging_face_cache(tmp_path, tiny_bert_fold
     assert line == "RESULT hub True 3 (2, 4, 9, 9) 4"  # [CLS] the cat sat [SEP] on the mat [SEP]
 
 
+HUB_NSP_SCRIPT = r'''
+import shutil, sys
+from pathlib import Path
+import torch
+root = Path(sys.argv[1])
+snap = root / "models--tlviz-test--tiny-bert-nsp" / "snapshots" / ("0" * 40)
+(snap.parent.parent / "refs").mkdir(parents=True)
+(snap.parent.parent / "refs" / "main").write_text("0" * 40)
+shutil.copytree(sys.argv[2], snap)  # bert-base-uncased's shape: both pre-training heads, found in the hub cache
+from transformers import BertForNextSentencePrediction
+from tlviz import bert
+bm = bert.load("tlviz-test/tiny-bert-nsp")
+ns = bert.next_sentence(bm, "The man went to the store. [SEP] Penguins are flightless birds.")
+oracle = BertForNextSentencePrediction.from_pretrained(sys.argv[2]).eval()
+with torch.no_grad():
+    want = torch.softmax(oracle(**bm.tokenizer("The man went to the store.", "Penguins are flightless birds.",
+                                               return_tensors="pt")).logits[0], -1)
+print("RESULT", bm.source, ns.note is None, abs(ns.is_next - float(want[0])) < 1e-5)
+'''
+
+
+def test_a_hub_bert_with_the_nsp_head_predicts_from_the_local_cache(tmp_path, tiny_bert_pretraining_folder):
+    """The path bert-base-uncased takes after a prefetch: a hub id, found in the Hugging Face cache offline, whose
+    checkpoint has the NSP head; the prediction equals transformers' own."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1", "TLVIZ_OFFLINE": "1",
+           "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", HUB_NSP_SCRIPT, str(tmp_path / "hub"),
+                          str(tiny_bert_pretraining_folder)], env=env, cwd=root, capture_output=True, text=True,
+                         timeout=180)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line == "RESULT hub True True", out.stderr[-2000:]
+
+
 # ----------------------------------------------------------------------------------------- a Greek BERT's path
 
 def _tiny_greek_bert(folder):
