@@ -49,7 +49,7 @@ class LayerTiming:
     """Seconds of one forward pass per layer kind (the fastest of the repeats), for each sequence length. N lengths."""
 
     lengths: np.ndarray  # (N,) increasing
-    seconds: dict  # kind -> (N,) wall time of one forward pass (s), fastest of the repeats
+    seconds: dict  # kind -> (N,) CPU time of one forward pass on one thread (s), fastest of the repeats
     operations: dict  # kind -> (N,) multiply-adds (operation_counts)
     d: int
     heads: int
@@ -80,9 +80,10 @@ def time_layers(lengths=LENGTHS, d: int = 64, heads: int = 4, kernel: int = 3, b
                 seed: int = 0) -> LayerTiming:
     """Time one forward pass (no gradients) of each layer kind at width ``d`` for every ``n`` in ``lengths``.
 
-    Each measurement is the fastest of ``repeats`` passes after one warm-up pass (as ``timeit`` advises: slower
-    passes measure interruptions, not the layer), on one torch thread, under the heavy-work lock (so another
-    student's job does not share the time). The lengths come back sorted and
+    Each measurement is the CPU time of the calling thread (``time.thread_time``: with one torch thread the
+    layer runs in it, and time other programs take from the core is not counted) for one pass, the fastest of
+    ``repeats`` passes after one warm-up pass (as ``timeit`` advises: slower passes measure interruptions), under
+    the heavy-work lock (so another student's job does not share the core). The lengths come back sorted and
     without repeats. Times depend on this machine and its load; the operation counts do not.
     """
     import torch
@@ -107,9 +108,9 @@ def time_layers(lengths=LENGTHS, d: int = 64, heads: int = 4, kernel: int = 3, b
                 run[kind](x)  # warm-up: first-call allocations are not the layer's cost
                 times = []
                 for _r in range(repeats):
-                    t0 = time.perf_counter()
+                    t0 = time.thread_time()  # this thread's CPU time: a busy machine does not inflate it
                     run[kind](x)
-                    times.append(time.perf_counter() - t0)
+                    times.append(time.thread_time() - t0)
                 seconds[kind][i] = min(times)
     ops = {k: np.array([operation_counts(n, d, kernel)[k] for n in ns], dtype=np.int64) for k in KINDS}
     return LayerTiming(np.array(ns), seconds, ops, int(d), int(heads), int(kernel), int(batch), int(repeats))

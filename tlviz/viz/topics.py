@@ -94,14 +94,17 @@ def timing_caption(timing, names: dict) -> str:
     n, i = int(timing.lengths[-1]), len(timing.lengths) - 1
     ms = {k: timing.seconds[k][i] * 1e3 for k in timing.seconds}
     cross = timing.crossover()
-    text = _("Measured here on one CPU thread, forward pass only, d = {d}, batch {b}, fastest of {r} runs. At n = {n}: "
-             "self-attention {sa:.2f} ms, GRU {rnn:.2f} ms, convolution {conv:.2f} ms.").format(
+    text = _("Measured here: the CPU time of one forward pass on one thread (time other programs take from the core "
+             "is not counted), d = {d}, batch {b}, fastest of {r} runs. At n = {n}: self-attention {sa:.2f} ms, GRU "
+             "{rnn:.2f} ms, convolution {conv:.2f} ms.").format(
         d=timing.d, b=timing.batch, r=timing.repeats, n=n, sa=ms["self_attention"], rnn=ms["recurrent"],
         conv=ms["convolutional"])
     text += " " + (_("Self-attention overtakes the GRU from n = {n} on: its n²·d term dominates once n is large "
                      "next to d.").format(n=cross) if cross else _(
         "Self-attention stays below the GRU up to n = {n}; its n²·d term grows fastest and would overtake it at "
         "longer sequences.").format(n=n))
+    text += " " + _("Each head's n × n score matrix at n = {n} holds {mb:.1f} MB (float32): memory, too, grows as "
+                    "n².").format(n=n, mb=n * n * 4 / 2**20)
     return text + " " + _("One thread runs everything one after another, so the GRU's chief cost in the paper, "
                           "its n steps that must wait for each other, is hidden here: on a GPU the attention's "
                           "matrix products run in parallel while the GRU still takes n steps.")
