@@ -89,7 +89,7 @@ def test_why_self_attention_table_and_timing():
     assert table_1["Sequential operations"].tolist() == ["O(1)", "O(n)", "O(1)"]
     assert table_1["Maximum path length"].tolist() == ["O(1)", "O(n)", "O(log_k(n))"]
     caption = texts(at.caption)
-    assert "one CPU thread" in caption and "d = 32" in caption and "n = 1024" in caption
+    assert "CPU time of one forward pass on one thread" in caption and "d = 32" in caption and "n = 1024" in caption
     timing = next(c for c in charts(at) if "ms per forward pass" in str(c["layout"].get("yaxis", {}).get("title", "")))
     assert len(timing["data"]) == 3
 
