@@ -115,7 +115,8 @@ def qkv_search() -> None:
             titles = [_(v.title) for v in retrieval.LIBRARY]
             table = ui.shared_figure(vz.retrieval_table, ret, titles, retrieval.TOPICS)
             ui.figure(ui.shared_figure(vz.retrieval_figure, ret, titles), "tf_qkv_weights", _(
-                "Each bar has its video's value colour. Keys d = {d} numbers (one per topic).").format(
+                "Each bar has its video's value colour; beside it, its score q·k / √d → its weight. Keys: d = {d} "
+                "numbers (one per topic).").format(
                 d=ret.keys.shape[1]), table=table)
             ui.figure(ui.shared_figure(vz.mixed_figure, ret), "tf_qkv_value", _(
                 "The best match, “{title}”, gets {w:.0%} of the weight; the rest of the mix comes from the other "

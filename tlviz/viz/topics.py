@@ -128,7 +128,7 @@ def retrieval_figure(ret, titles) -> go.Figure:
         textposition="outside", cliponaxis=False, customdata=ret.scores,
         hovertemplate="%{y}<br>score %{customdata:.3f} → weight %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title=_("score q·k / √d → weight = softmax(score / T)"), range=[0, 1.18], tickformat=".0%")
+    fig.update_xaxes(title=_("weight = softmax(score / T)"), range=[0, 1.18], tickformat=".0%")
     return _layout(fig, None, height=90 + 44 * len(titles))
 
 
@@ -138,14 +138,14 @@ def mixed_figure(ret) -> go.Figure:
 
     names = [_("attention: the weighted mix"), _("search engine: best match only")]
     colours = (ret.mixed, ret.values[ret.best])
-    fig = go.Figure(go.Bar(
-        x=[1, 1], y=names, orientation="h", marker_color=[_rgb(c) for c in colours], hoverinfo="skip",
-        text=[f"R {c[0]:.2f} · G {c[1]:.2f} · B {c[2]:.2f}" for c in colours], textposition="inside",
-        insidetextanchor="middle", textfont=dict(color="white", size=16)))
+    fig = go.Figure(go.Bar(  # the labels inside the swatches: beside them they would squeeze them on a phone
+        x=[1, 1], y=[0, 1], orientation="h", marker_color=[_rgb(c) for c in colours], hoverinfo="skip",
+        text=[f"{name}<br>R {c[0]:.2f} · G {c[1]:.2f} · B {c[2]:.2f}" for name, c in zip(names, colours)],
+        textposition="inside", insidetextanchor="middle", textfont=dict(color="white", size=16)))
     fig.update_xaxes(visible=False, range=[0, 1])
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(bargap=0.12)
-    return _layout(fig, _("Value returned"), height=200)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(bargap=0.1)
+    return _layout(fig, _("Value returned"), height=220)
 
 
 def retrieval_table(ret, titles, topics) -> object:
