@@ -41,9 +41,16 @@ def nsp_head(bm: Any):
     """The pooler and IsNext/NotNext classifier of ``bm``'s checkpoint as one callable ``hidden (B, T, H) ->
     logits (B, 2)``, or None when the checkpoint has none (not a BERT, or the weights are missing). Loaded once
     per model for the process, read-only."""
+    from tlviz import runtime
+
     if getattr(bm.config, "model_type", "") != "bert" or not getattr(bm, "ref", ""):
         return None
-    return models.cached(("bert-nsp", bm.ref), lambda: _load_head(bm.ref, bm.source != "hub") or False) or None
+
+    def load():
+        with runtime.exclusive(f"loading the NSP head of {bm.name}"):  # a second read of the checkpoint
+            return _load_head(bm.ref, bm.source != "hub") or False  # False: "none", remembered too
+
+    return models.cached(("bert-nsp", bm.ref), load) or None
 
 
 def _load_head(ref: str, local: bool):
