@@ -128,7 +128,7 @@ def retrieval_figure(ret, titles) -> go.Figure:
         textposition="outside", cliponaxis=False, customdata=ret.scores,
         hovertemplate="%{y}<br>score %{customdata:.3f} → weight %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title=_("weight = softmax(score / T)"), range=[0, 1.18], tickformat=".0%")
+    fig.update_xaxes(title=_("weight"), range=[0, 1.18], tickformat=".0%")  # the formula is above, in LaTeX
     return _layout(fig, None, height=90 + 44 * len(titles))
 
 
