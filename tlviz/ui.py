@@ -18,7 +18,6 @@ Pages stay thin by calling these. Rules they implement:
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -279,50 +278,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "figure"
 
 
-_PREPARED: dict[int, Any] = {}  # id(figure) -> (weak ref to it, its stand-in); dropped with the figure
-
-
-@functools.cache
-def _prepared_type() -> type:  # plotly is imported when the first figure is shown, not with this module
-    import plotly.graph_objects as go
-
-    class Prepared(go.Figure):
-        """A figure's plain-JSON form, made once and shown by every session that shows the figure.
-
-        ``st.plotly_chart`` asks a figure for ``to_dict()``, which deep-copies every trace; then it encodes
-        the copy, turning each numpy array into base64 on the way. On one shared figure that work was done
-        again for each of 60 students (a third of the server's time on the Transformer page). This stand-in
-        answers ``to_dict()`` with the figure already in JSON data types, so only the final, fast JSON
-        encoding is left per session; the bytes sent are the same (``tests/unit/test_ui_figure.py``). Nothing
-        of it is ever changed: ``st.plotly_chart`` only reads it.
-        """
-
-        def __init__(self, spec: dict) -> None:  # no go.Figure.__init__: only to_dict() is ever asked for
-            object.__setattr__(self, "_spec", spec)
-
-        def to_dict(self) -> dict:
-            return self._spec
-
-    return Prepared
-
-
-def prepared(fig) -> Any:
-    """``fig`` in the form :func:`figure` hands to ``st.plotly_chart``: prepared once per figure object, so a
-    figure shared through :func:`shared_figure` is serialised once for the whole class."""
-    import json
-    import weakref
-
-    import plotly.io
-
-    found = _PREPARED.get(id(fig))
-    if found is not None and found[0]() is fig:
-        return found[1]
-    ready = _prepared_type()(json.loads(plotly.io.to_json(fig, validate=False)))
-    _PREPARED[id(fig)] = (weakref.ref(fig), ready)
-    weakref.finalize(fig, _PREPARED.pop, id(fig), None)
-    return ready
-
-
 def figure(fig, key: str, explanation: str | None = None, filename: str | None = None, table=None,
            side: bool = False, height: int | None = None) -> None:
     """Show a plotly figure with its explanation, a PNG export (camera button) and a CSV of its numbers.
@@ -333,6 +288,7 @@ def figure(fig, key: str, explanation: str | None = None, filename: str | None =
     under it. The figure is never changed here (it may be shared by every session through :func:`shared`).
     """
     from tlviz import ui_present, viz
+    from tlviz.viz import wire
 
     fig = ui_present.style_figure(fig)  # presentation mode: an enlarged copy; else fig itself
     name = filename or _slug(key)
@@ -342,7 +298,8 @@ def figure(fig, key: str, explanation: str | None = None, filename: str | None =
     else:
         left = right = st.container()
     with left:
-        st.plotly_chart(prepared(fig), key=f"fig_{key}", config=config, width="stretch", height=height or "content")
+        st.plotly_chart(wire.prepared(fig), key=f"fig_{key}", config=config, width="stretch",
+                        height=height or "content")
     with right:
         if explanation:
             st.caption(explanation)

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tlviz import ui, viz
+from tlviz.viz import wire
 
 
 def _figure() -> go.Figure:
@@ -24,10 +25,11 @@ def _two_charts():
 
     from tests.unit.test_ui_figure import _figure
     from tlviz import ui
+    from tlviz.viz import wire
 
     fig = _figure()
     st.plotly_chart(fig, key="plain", config=ui.PLOTLY_CONFIG, width="stretch", height="content")
-    st.plotly_chart(ui.prepared(fig), key="prepared", config=ui.PLOTLY_CONFIG, width="stretch", height="content")
+    st.plotly_chart(wire.prepared(fig), key="prepared", config=ui.PLOTLY_CONFIG, width="stretch", height="content")
 
 
 def test_prepared_figure_sends_the_same_json_as_the_figure():
@@ -42,9 +44,9 @@ def test_prepared_figure_sends_the_same_json_as_the_figure():
 def test_prepared_once_per_figure_object_and_the_figure_untouched():
     fig = _figure()
     before = fig.to_json()
-    first = ui.prepared(fig)
-    assert ui.prepared(fig) is first  # the whole class shares one serialisation
-    assert ui.prepared(_figure()) is not first  # another figure (even an equal one) is its own
+    first = wire.prepared(fig)
+    assert wire.prepared(fig) is first  # the whole class shares one serialisation
+    assert wire.prepared(_figure()) is not first  # another figure (even an equal one) is its own
     assert fig.to_json() == before
     assert first.to_dict()["layout"]["title"]["text"] == "Ω attention · Greek too"
 
@@ -53,12 +55,12 @@ def test_stand_in_dropped_with_its_figure():
     import gc
 
     fig = _figure()
-    ui.prepared(fig)
+    wire.prepared(fig)
     key = id(fig)
-    assert key in ui._PREPARED
+    assert key in wire._PREPARED
     del fig
     gc.collect()
-    assert key not in ui._PREPARED
+    assert key not in wire._PREPARED
 
 
 def test_deferred_csv_holds_the_figures_numbers():
