@@ -199,12 +199,17 @@ def css(slide: int) -> str:
     return "\n".join([
         f"[class*='st-key-{PREFIX}']:not({here}):not([class*='st-key-{PREFIX}{slide}-']) {{display: none !important}}",
         f"{block}{keep}, {titled} {{display: none !important}}" if slide > 1 else "",
-        '[data-testid="stToolbar"], [data-testid="stDecoration"] {display: none !important}',
+        # The toolbar's menu and actions go; its "Running..." sign stays (the teacher sees the page working).
+        '[data-testid="stToolbarActions"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"], '
+        '[data-testid="stDecoration"] {display: none !important}',
         'header[data-testid="stHeader"] {background: transparent !important; height: 2.5rem !important}',
         '[data-testid="stMainBlockContainer"] {padding-top: 1.5rem !important; padding-bottom: 5rem !important}',
         f'[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * '
-        f'{{color: #111 !important; font-size: {CAPTION_PX}px !important}}',
+        f'{{color: #111 !important; opacity: 1 !important; font-size: {CAPTION_PX}px !important}}',
         '[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] :is(p, li) {font-size: 1.2rem}',
+        # the title is a reminder on a slide, not its subject; what is typed or chosen is read from the back row
+        '[data-testid="stMainBlockContainer"] h1 {font-size: 2rem !important; padding: 0 0 0.25rem 0 !important}',
+        '[data-testid="stMain"] :is(input, textarea, [data-baseweb="select"] div) {font-size: 18px !important}',
         ".st-key-tlviz-present-nav {position: fixed; right: 1rem; bottom: 0.6rem; z-index: 999990; width: auto "
         "!important; background: rgba(255, 255, 255, 0.94); border-radius: 0.5rem; padding: 0.2rem 0.5rem; "
         "box-shadow: 0 1px 6px rgba(0, 0, 0, 0.3)}",

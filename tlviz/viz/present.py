@@ -20,6 +20,8 @@ import numpy as np
 MIN_FONT = 18
 #: Plotly's default title size is larger than the body text: keep titles a step above the ticks.
 TITLE_STEP = 2
+#: Axis and legend text on a projector: near black (Streamlit's theme draws it grey).
+INK = "#1a1a1a"
 
 _AXIS = re.compile(r"^(x|y|z)axis\d*$")
 _CARTESIAN_DEFAULTS = ("xaxis", "yaxis")  # drawn even when the layout never names them
@@ -35,21 +37,24 @@ def _bigger(size: Any, floor: int) -> Any:
     return max(floor, size) if isinstance(size, (int, float)) else floor
 
 
-def _font(holder: dict, name: str, floor: int) -> None:
-    """``holder[name]`` (a font dict, made when missing) with its size raised to at least ``floor``."""
+def _font(holder: dict, name: str, floor: int, ink: bool = False) -> None:
+    """``holder[name]`` (a font dict, made when missing) with its size raised to at least ``floor``; ``ink``:
+    dark unless the figure chose a colour (the theme's grey ticks fade on a projector)."""
     font = holder.get(name)
     font = dict(font) if isinstance(font, dict) else {}
     font["size"] = _bigger(font.get("size"), floor)
+    if ink:
+        font.setdefault("color", INK)
     holder[name] = font
 
 
-def _titled(holder: dict, floor: int) -> None:
+def _titled(holder: dict, floor: int, ink: bool = True) -> None:
     """A part's ``title`` (a string or a dict) given a font of at least ``floor``."""
     title = holder.get("title")
     if isinstance(title, str):
         title = {"text": title}
     title = dict(title) if isinstance(title, dict) else {}
-    _font(title, "font", floor)
+    _font(title, "font", floor, ink)
     holder["title"] = title
 
 
@@ -78,7 +83,7 @@ def _layout(layout: dict, floor: int, height: int | None) -> None:
     _titled(layout, floor + TITLE_STEP)
     for name in set(_CARTESIAN_DEFAULTS) | {k for k in layout if _AXIS.match(k)}:
         axis = dict(layout.get(name) or {})
-        _font(axis, "tickfont", floor)
+        _font(axis, "tickfont", floor, ink=True)
         _titled(axis, floor)
         layout[name] = axis
     for name in [k for k in layout if k.startswith(("scene", "polar"))]:
@@ -87,7 +92,7 @@ def _layout(layout: dict, floor: int, height: int | None) -> None:
                 _font(axis, "tickfont", floor)
                 _titled(axis, floor)
     legend = dict(layout.get("legend") or {})
-    _font(legend, "font", floor)
+    _font(legend, "font", floor, ink=True)
     _titled(legend, floor)
     layout["legend"] = legend
     for name in [k for k in layout if k.startswith("coloraxis")]:
@@ -122,6 +127,36 @@ def _trace(trace: dict, floor: int) -> None:
         _colorbar(marker, floor)
 
 
+def _axis_key(ref: str | None, letter: str) -> str:
+    """A trace's axis reference (``"x"``, ``"x3"``) as its layout key (``"xaxis"``, ``"xaxis3"``)."""
+    return f"{letter}axis{(ref or letter)[1:]}"
+
+
+def _shared_ticks(spec: dict) -> None:
+    """In a grid of subplots, the tick labels that repeat along a row (y) or a column (x) are shown once, at the
+    left / bottom: at 18 px, a subplot's y labels would otherwise run into its left neighbour (seen on the
+    Transformer's attention maps). Labels that differ from the edge subplot's are kept."""
+    layout, panels = spec["layout"], {}
+    for trace in spec.get("data", []):
+        if trace.get("type") != "heatmap" or trace.get("x") is None or trace.get("y") is None:
+            continue
+        x, y = _axis_key(trace.get("xaxis"), "x"), _axis_key(trace.get("yaxis"), "y")
+        panels[(x, y)] = ([str(v) for v in trace["x"]], [str(v) for v in trace["y"]])
+    if len(panels) < 2:
+        return
+    domain = lambda key: tuple((layout.get(key) or {}).get("domain") or (0.0, 1.0))  # noqa: E731
+    shown = lambda key: (layout.get(key) or {}).get("showticklabels") is not False  # noqa: E731
+    for (x, y), (xs, ys) in panels.items():
+        row = [p for p in panels if domain(p[1]) == domain(y)]
+        left = min(row, key=lambda p: domain(p[0])[0])
+        if left != (x, y) and panels[left][1] == ys and shown(left[1]):
+            layout.setdefault(y, {})["showticklabels"] = False
+        column = [p for p in panels if domain(p[0]) == domain(x)]
+        bottom = min(column, key=lambda p: domain(p[1])[0])
+        if bottom != (x, y) and panels[bottom][0] == xs and shown(bottom[0]):
+            layout.setdefault(x, {})["showticklabels"] = False
+
+
 def enlarge(fig, min_size: int = MIN_FONT, height: int | None = None):
     """A new figure equal to ``fig`` but with every text at least ``min_size`` px: ticks, axis and colour-bar
     titles, legends, the title, annotations (``make_subplots``' subplot titles are annotations), the numbers
@@ -129,12 +164,17 @@ def enlarge(fig, min_size: int = MIN_FONT, height: int | None = None):
 
     ``fig`` is left exactly as it was (it may be shared by every session): the work is done on a deep copy.
     """
+    import copy
+
     import plotly.graph_objects as go
 
-    spec = fig.to_dict()  # a deep copy: data (arrays too) and layout
+    # A deep copy that keeps arrays as numpy arrays (``to_dict`` would turn them into base64 blobs, which the CSV
+    # export could not read back).
+    spec = copy.deepcopy({"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()})
     _walk(spec, min_size)
     layout = spec.setdefault("layout", {})
     _layout(layout, min_size, height)
     for trace in spec.get("data", []):
         _trace(trace, min_size)
+    _shared_ticks(spec)
     return go.Figure(spec)
