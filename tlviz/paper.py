@@ -38,7 +38,7 @@ class Fact:
     what: str  # msgid: what the fact is about
     value: str  # msgid: the paper's value
     slide: str = ""  # the lecture slide's own words (English on the Greek slides), "" when the slide is silent
-    where: str = ""  # where in the paper
+    where: str = ""  # where in the paper (a section number, or a msgid naming a table)
 
 
 #: The paper's training set-up and results (sections 5.1-5.2, 6.1 and Table 2), with the lecture's words.
@@ -52,9 +52,9 @@ TRAINING_SETUP = (
     Fact(N_("Base model"), N_("100,000 steps in 12 hours (about 0.4 s per step)"), "Base model 12 hours", "5.2"),
     Fact(N_("Big model"), N_("300,000 steps in 3.5 days (about 1.0 s per step)"), "big model 3.5 days", "5.2"),
     Fact(N_("Results, English-German (BLEU)"), N_("base 27.3, big 28.4 (newstest2014)"),
-         "Results - BLEU score (bilingual evaluation understudy)", "6.1, Table 2"),
+         "Results - BLEU score (bilingual evaluation understudy)", N_("6.1, Table 2")),
     Fact(N_("Results, English-French (BLEU)"),
-         N_("base 38.1, big 41.8 (newstest2014; the paper's first arXiv version gave 41.0)"), "", "6.1, Table 2"),
+         N_("base 38.1, big 41.8 (newstest2014; the paper's first arXiv version gave 41.0)"), "", N_("6.1, Table 2")),
 )
 #: The set-up table's column headings (translated where shown).
 SETUP_COLUMNS = (N_("What"), N_("The paper"), N_("The lecture's slide (its own words)"), N_("Paper section"))

@@ -165,5 +165,5 @@ def setup_table(facts, columns) -> object:
     """The paper's training set-up (:data:`tlviz.paper.TRAINING_SETUP`) with the lecture's words beside it."""
     import pandas as pd
 
-    return pd.DataFrame([[_(f.what), _(f.value), f.slide or "—", f.where] for f in facts],
+    return pd.DataFrame([[_(f.what), _(f.value), f.slide or "—", _(f.where)] for f in facts],
                         columns=[_(c) for c in columns]).set_index(_(columns[0]))
