@@ -33,6 +33,9 @@ PLOTLY_DEFAULT_HEIGHT = 450
 CAPTION_PX = 18
 PREFIX = "tlviz-section-"  # section containers' keys: st-key-tlviz-section-3 (and -3-2 for a slide's second part)
 _RUN, _SLIDES, _COUNTS = "_present_run", "_present_slides", "_present_counts"
+#: Slides each page had in any session of this server: a link to slide 9 of a 4-slide page opens slide 4 even
+#: in a session that never drew the page (a page's sections are the same for everyone, or nearly).
+_SEEN: dict[str, int] = {}
 
 
 def on() -> bool:
@@ -61,7 +64,7 @@ def setup() -> None:
         return
     page = calling_page() or "home"
     slides, counts = st.session_state.setdefault(_SLIDES, {}), st.session_state.setdefault(_COUNTS, {})
-    slide = _slide_from_url(page, slides.get(page, 1), counts.get(page))
+    slide = _slide_from_url(slides.get(page, 1), counts.get(page) or _SEEN.get(page))
     slides[page] = slide
     st.session_state[_RUN] = {"page": page, "slide": slide, "parts": {}}
     if st.query_params.get("slide") != str(slide):
@@ -72,9 +75,9 @@ def setup() -> None:
     _nav(page, slide, counts.get(page))
 
 
-def _slide_from_url(page: str, current: int, count: int | None) -> int:
+def _slide_from_url(current: int, count: int | None) -> int:
     """The slide a link asks for (``?slide=``) when it says something this session did not write, else
-    ``current``; clamped to the sections the page had last time."""
+    ``current``; clamped to the slides the page had last time (in this session, else in any)."""
     text = st.query_params.get("slide")
     if text is not None and text != st.session_state.get("_present_url_slide"):
         try:
@@ -131,6 +134,7 @@ def section(n: int):
     run["parts"][n] = part
     counts = st.session_state.setdefault(_COUNTS, {})
     counts[run["page"]] = max(counts.get(run["page"], 0), n)
+    _SEEN[run["page"]] = max(_SEEN.get(run["page"], 0), n)
     _label()
     with st.container(key=f"{PREFIX}{n}" + (f"-{part}" if part > 1 else "")):
         yield

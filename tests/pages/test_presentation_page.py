@@ -77,6 +77,8 @@ def test_a_link_opens_its_slide_and_the_cross_leaves_presentation_mode():
     assert _sections(at) == [] and at.sidebar.toggle(key="present").value is False
     bad = open_page("positional_encoding", present="1", slide="two")
     assert _shown(bad) == {1} and any("slide" in w.value for w in bad.warning)
+    beyond = open_page("positional_encoding", present="1", slide="9")  # a fresh session: the page has 4
+    assert _shown(beyond) == {4} and beyond.query_params["slide"] == "4"
 
 
 def test_the_transformer_tabs_become_one_slide_each():

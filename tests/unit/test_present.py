@@ -127,20 +127,42 @@ def test_the_stylesheet_shows_only_the_current_slide():
 
 
 def test_a_grid_of_maps_shows_its_repeated_tick_labels_once_at_the_left_and_bottom():
-    """At 18 px, each subplot's token labels ran into its neighbour: repeated labels stay only on the edge."""
-    rng = np.random.default_rng(1)
-    fig = viz.heatmap_grid(rng.dirichlet(np.ones(4), size=(2, 3, 4)), ["L1", "L2"], ["h1", "h2", "h3"],
-                           list("abcd"), list("wxyz"), show_ticks=True)
+    """At 18 px, each subplot's token labels ran into its neighbour (the Transformer's attention maps label every
+    panel): repeated labels stay only on the left column and the bottom row; labels that differ stay."""
+    from plotly.subplots import make_subplots
+
+    def grid(second_row_y):
+        fig = make_subplots(rows=2, cols=3, horizontal_spacing=0.05)
+        for r in (1, 2):
+            for c in (1, 2, 3):
+                y = second_row_y if (r, c) == (2, 2) else list("wxyz")
+                fig.add_trace(go.Heatmap(z=np.eye(4), x=list("abcd"), y=y), row=r, col=c)
+        return fig
+
+    fig = grid(list("wxyz"))
+    assert all(fig.layout[k].showticklabels is None for k in fig.layout.to_plotly_json() if k[1:5] == "axis")
     layout = enlarge(fig).layout
-    shown = {k: layout[k].showticklabels is not False for k in layout.to_plotly_json() if k[1:5] == "axis"}
-    by_trace = [(t.xaxis, t.yaxis) for t in fig.data]
-    left = {y for x, y in by_trace if fig.layout[f"xaxis{x[1:]}"].domain[0] == 0}
-    bottom = {x for x, y in by_trace if fig.layout[f"yaxis{y[1:]}"].domain[0] == 0}
-    for x, y in by_trace:
-        assert shown[f"yaxis{y[1:]}"] == (y in left) and shown[f"xaxis{x[1:]}"] == (x in bottom)
-    assert len(left) == 2 and len(bottom) == 3
-    # labels that differ from the edge map's are kept
-    other = go.Figure(fig)
-    other.data[1].update(y=list("pqrs"))
+    for t in fig.data:
+        x, y = layout[f"xaxis{t.xaxis[1:]}"], layout[f"yaxis{t.yaxis[1:]}"]
+        left = fig.layout[f"xaxis{t.xaxis[1:]}"].domain[0] == 0
+        bottom = fig.layout[f"yaxis{t.yaxis[1:]}"].domain[0] == 0
+        assert (y.showticklabels is not False) == left and (x.showticklabels is not False) == bottom
+    other = grid(list("pqrs"))  # one panel's rows are other tokens: its labels are kept
     kept = enlarge(other).layout
-    assert kept[f"yaxis{other.data[1].yaxis[1:]}"].showticklabels is not False
+    assert kept[f"yaxis{other.data[4].yaxis[1:]}"].showticklabels is not False
+    assert kept[f"yaxis{other.data[5].yaxis[1:]}"].showticklabels is False
+
+
+def test_a_title_above_a_top_axis_gets_room_of_its_own_and_log_axes_label_at_full_size():
+    """At 18 px the key labels on top of an attention map grew into the figure's title; plotly's log axes write
+    the 2s and 5s between decades at 75% of the font (13.5 px measured in the browser)."""
+    w = np.full((3, 4), 0.25)
+    fig = viz.attention_heatmap(w, ["the", "because", "drinks", "<eos>"], list("abc"), title="a title")
+    assert fig.layout.xaxis.side == "top"
+    big = enlarge(fig)
+    assert big.layout.margin.t >= fig.layout.margin.t + 2 * MIN_FONT
+    assert big.layout.title.yref == "container" and big.layout.title.yanchor == "top"
+    untitled = viz.attention_heatmap(w, ["the", "because", "drinks", "<eos>"], list("abc"))
+    assert enlarge(untitled).layout.margin.t == untitled.layout.margin.t  # nothing to make room for
+    log = go.Figure(go.Scatter(x=[1, 10, 100], y=[1, 2, 3])).update_xaxes(type="log")
+    assert enlarge(log).layout.xaxis.minorloglabels == "complete" and log.layout.xaxis.minorloglabels is None

@@ -85,6 +85,8 @@ def _layout(layout: dict, floor: int, height: int | None) -> None:
         axis = dict(layout.get(name) or {})
         _font(axis, "tickfont", floor, ink=True)
         _titled(axis, floor)
+        if axis.get("type") == "log":  # plotly writes the 2s and 5s between decades at 75% size: full size
+            axis.setdefault("minorloglabels", "complete")
         layout[name] = axis
     for name in [k for k in layout if k.startswith(("scene", "polar"))]:
         for sub, axis in list(layout[name].items()):
@@ -99,7 +101,7 @@ def _layout(layout: dict, floor: int, height: int | None) -> None:
         _colorbar(layout[name], floor)
     notes = [dict(a) for a in layout.get("annotations") or ()]  # subplot titles and every note on the plot
     for note in notes:
-        _font(note, "font", floor)
+        _font(note, "font", floor, ink=True)
     if notes:
         layout["annotations"] = notes
     # Text inside bars or pie slices is shrunk to fit unless told otherwise: "show" keeps it at the floor.
@@ -157,6 +159,34 @@ def _shared_ticks(spec: dict) -> None:
             layout.setdefault(x, {})["showticklabels"] = False
 
 
+def _room_above(spec: dict, floor: int) -> None:
+    """A title above an x axis drawn on top (attention maps: keys on top) gets a margin of its own: at 18 px the
+    axis' tick labels and title grow upwards into the figure's title (seen on the Transformer's decoding map),
+    and plotly's ``title.automargin`` does not count a top axis. The room is estimated from the longest label,
+    assumed turned 45 degrees."""
+    layout = spec["layout"]
+    title = layout.get("title") or {}
+    if not title.get("text"):
+        return
+    top = [k for k in layout if _AXIS.match(k) and k.startswith("x") and (layout[k] or {}).get("side") == "top"
+           and layout[k].get("showticklabels") is not False]
+    if not top:
+        return
+    labels = [str(v) for k in top for v in (layout[k].get("ticktext") or ())]
+    for trace in spec.get("data", []):
+        if _axis_key(trace.get("xaxis"), "x") in top and trace.get("x") is not None:
+            labels += [str(v) for v in trace["x"]]
+    longest = max((len(v) for v in labels), default=3)
+    ticks = floor * (1.4 if longest <= 3 else 1.0 + 0.45 * longest)
+    named = any(((layout[k].get("title") or {}).get("text")) for k in top)
+    needed = round((floor + TITLE_STEP) * 1.8 + ticks + (floor * 1.6 if named else 0) + 12)
+    margin = dict(layout.get("margin") or {})
+    margin["t"] = max(margin.get("t") or 0, needed)
+    layout["margin"] = margin
+    title.update(yref="container", y=1.0, yanchor="top", pad={"t": 8})
+    layout["title"] = title
+
+
 def enlarge(fig, min_size: int = MIN_FONT, height: int | None = None):
     """A new figure equal to ``fig`` but with every text at least ``min_size`` px: ticks, axis and colour-bar
     titles, legends, the title, annotations (``make_subplots``' subplot titles are annotations), the numbers
@@ -177,4 +207,5 @@ def enlarge(fig, min_size: int = MIN_FONT, height: int | None = None):
     for trace in spec.get("data", []):
         _trace(trace, min_size)
     _shared_ticks(spec)
+    _room_above(spec, min_size)
     return go.Figure(spec)
