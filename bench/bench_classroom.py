@@ -16,11 +16,14 @@ Modes:
   sentences  every student types a different sentence, given through the page's URL (``?text=...`` on BERT)
   soak       300 sessions come and go (open a lesson, change an input, close); server memory and threads after
              the first 60 and at the end
+  browser    while N students keep re-running a lesson, a real Chromium opens it (as the teacher's projector
+             would): seconds until its page is drawn and idle, and the students' p50 / p95 meanwhile
 
     .venv/bin/python -m bench.bench_classroom                       # 60 students, every page, ours vs baseline
     .venv/bin/python -m bench.bench_classroom --students 4 --pages home --profiles ours     # seconds: a smoke run
     .venv/bin/python -m bench.bench_classroom --mode sentences --pages bert
     .venv/bin/python -m bench.bench_classroom --mode soak --sessions 300
+    .venv/bin/python -m bench.bench_classroom --mode browser --pages transformer   # needs chromium + playwright
 """
 
 from __future__ import annotations
@@ -409,6 +412,84 @@ def soak(sessions: int = 300, concurrency: int = 60, profile: str = "ours", time
     return out
 
 
+# --- a real browser among the class ----------------------------------------------------------------------------------
+
+def _browser_opens(url: str, path: str, times: int = 3) -> list[float]:
+    """Seconds from Chromium's request for ``url/path`` until the page was drawn: the last change of its height
+    while the run went on, once Streamlit's status widget is hidden and the height has held for 2 s. ``times``
+    opens, each in a fresh tab (Chromium as the browser tests start it)."""
+    from tests.browser.harness import browser
+
+    main = "() => (document.querySelector('[data-testid=stMain]') || document.body).scrollHeight"
+    seconds = []
+    with browser() as b:
+        for _ in range(times):
+            page = b.new_page(viewport={"width": 1280, "height": 720})
+            t0 = time.perf_counter()
+            page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+            page.wait_for_selector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]',
+                                   timeout=600_000)
+            height, changed = -1, time.perf_counter()
+            while time.perf_counter() - changed < 2.0 or page.locator('[data-testid="stStatusWidget"]').is_visible():
+                now_height = page.evaluate(main)
+                if now_height != height:
+                    height, changed = now_height, time.perf_counter()
+                page.wait_for_timeout(100)
+            seconds.append(changed - t0)
+            page.close()
+    return seconds
+
+
+async def _busy_class(server: Server, page: str, students: int, timeout: float, stop: asyncio.Event) -> list[float]:
+    class_ = [Student(server.url, timeout) for _ in range(students)]
+    times: list[float] = []
+
+    async def keep_running(s: Student) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(SessionFailed):
+                times.append(await s.run(page))
+
+    try:
+        await asyncio.gather(*(s.connect() for s in class_))
+        await asyncio.gather(*(keep_running(s) for s in class_))
+    finally:
+        await asyncio.gather(*(s.close() for s in class_))
+    return times
+
+
+def browser_under_load(page_name: str = "transformer", students: int = 60, timeout: float = 600.0) -> dict:
+    """The class keeps re-running ``page_name`` while Chromium opens it three times (after a 10 s warm-up of the
+    class); the browser's open times, the students' run times meanwhile, and the server's peak memory."""
+    page = pages([page_name])[page_name]
+
+    async def go(server: Server) -> dict:
+        teacher = Student(server.url, timeout)
+        await teacher.connect()
+        await teacher.run(page)
+        await teacher.close()
+        stop = asyncio.Event()
+        busy = asyncio.create_task(_busy_class(server, page, students, timeout, stop))
+        await asyncio.sleep(10.0)
+        opened = await asyncio.to_thread(_browser_opens, server.url, page)
+        stop.set()
+        times = await busy
+        return {"browser_s": opened, "student_times": times}
+
+    with Server("ours") as server:
+        out = asyncio.run(go(server))
+        out["peak_rss"] = server.peak()
+    return out
+
+
+def format_browser(out: dict, page: str, students: int) -> str:
+    t = sorted(out["student_times"])
+    p95 = t[min(len(t) - 1, round(0.95 * len(t) + 0.5) - 1)] if t else float("nan")
+    return (f"{page}, {students} students re-running it: Chromium drew the page in "
+            f"{', '.join(f'{s:.2f}' for s in out['browser_s'])} s (1280x720, until idle); students meanwhile "
+            f"p50 {_s(statistics.median(t) if t else None)} s, p95 {_s(p95)} s over {len(t)} runs; "
+            f"server peak RSS {out['peak_rss'] / MB:.0f} MB")
+
+
 # --- reports ---------------------------------------------------------------------------------------------------------
 
 def _s(x: float | None) -> str:
@@ -485,7 +566,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=60, help="students at once (soak: at most this many open)")
     parser.add_argument("--pages", nargs="*", default=None, help="page names (home, bert, vit...; default: all)")
-    parser.add_argument("--mode", choices=("open", "sentences", "soak"), default="open")
+    parser.add_argument("--mode", choices=("open", "sentences", "soak", "browser"), default="open")
     parser.add_argument("--profiles", default=None, help="comma-separated: ours,baseline (soak: ours)")
     parser.add_argument("--sessions", type=int, default=300, help="soak: sessions in all")
     parser.add_argument("--cold", action="store_true", help="no teacher opening each page first")
@@ -495,6 +576,10 @@ def main(argv: list[str] | None = None) -> None:
         for profile in (args.profiles or "ours").split(","):
             print(f"soak, {profile}: {args.sessions} sessions, at most {args.students} at once")
             print(format_soak(soak(args.sessions, args.students, profile, args.timeout, args.pages)))
+        return
+    if args.mode == "browser":
+        for name in args.pages or ["transformer"]:
+            print(format_browser(browser_under_load(name, args.students, args.timeout), name, args.students))
         return
     pages_ = args.pages or (["bert"] if args.mode == "sentences" else None)
     profiles = tuple((args.profiles or "ours,baseline").split(","))
