@@ -24,9 +24,15 @@ from typing import Any
 _MISSING = object()
 
 
+#: A plotly figure held in memory, with the JSON form that is sent to browsers (:mod:`tlviz.viz.wire`), takes a
+#: few times its JSON-able data: 2.4x to 27x for the BERT page's figures (tracemalloc), so it counts 4x.
+FIGURE_OVERHEAD = 4
+
+
 def size_of(value: Any, _depth: int = 0) -> int:
     """A rough size in bytes: numpy arrays and torch tensors by their buffers, containers and dataclasses by
-    their contents, plotly figures by their JSON-able data, anything else by ``sys.getsizeof``."""
+    their contents, plotly figures by their JSON-able data (times :data:`FIGURE_OVERHEAD`), anything else by
+    ``sys.getsizeof``."""
     if _depth > 6:
         return 64
     nbytes = getattr(value, "nbytes", None)
@@ -42,8 +48,8 @@ def size_of(value: Any, _depth: int = 0) -> int:
         return 64 + sum(size_of(v, _depth + 1) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return 64 + sum(size_of(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
-    if hasattr(value, "to_plotly_json"):  # a plotly figure: its data arrays dominate
-        return 256 + size_of(value.to_plotly_json(), _depth + 1)
+    if hasattr(value, "to_plotly_json"):  # a plotly figure
+        return FIGURE_OVERHEAD * (256 + size_of(value.to_plotly_json(), _depth + 1))
     return sys.getsizeof(value)
 
 

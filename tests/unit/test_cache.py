@@ -92,3 +92,11 @@ def test_a_cached_result_equals_an_uncached_call():
 def test_size_of_counts_buffers():
     assert cache.size_of(np.zeros(100)) == 800
     assert cache.size_of({"a": np.zeros(10), "b": [np.zeros(5)]}) >= 120
+
+
+def test_size_of_a_figure_counts_more_than_its_data():
+    import plotly.graph_objects as go
+
+    z = np.zeros((20, 20))
+    fig = go.Figure(go.Heatmap(z=z))
+    assert cache.size_of(fig) >= cache.FIGURE_OVERHEAD * z.nbytes
