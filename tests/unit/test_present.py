@@ -165,4 +165,6 @@ def test_a_title_above_a_top_axis_gets_room_of_its_own_and_log_axes_label_at_ful
     untitled = viz.attention_heatmap(w, ["the", "because", "drinks", "<eos>"], list("abc"))
     assert enlarge(untitled).layout.margin.t == untitled.layout.margin.t  # nothing to make room for
     log = go.Figure(go.Scatter(x=[1, 10, 100], y=[1, 2, 3])).update_xaxes(type="log")
-    assert enlarge(log).layout.xaxis.minorloglabels == "complete" and log.layout.xaxis.minorloglabels is None
+    assert enlarge(log).layout.xaxis.minorloglabels == "none" and log.layout.xaxis.minorloglabels is None
+    narrow = go.Figure(go.Scatter(x=[2, 3, 5], y=[1, 2, 3])).update_xaxes(type="log")  # under a decade
+    assert enlarge(narrow).layout.xaxis.minorloglabels == "complete"
