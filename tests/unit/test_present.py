@@ -168,3 +168,15 @@ def test_a_title_above_a_top_axis_gets_room_of_its_own_and_log_axes_label_at_ful
     assert enlarge(log).layout.xaxis.minorloglabels == "none" and log.layout.xaxis.minorloglabels is None
     narrow = go.Figure(go.Scatter(x=[2, 3, 5], y=[1, 2, 3])).update_xaxes(type="log")  # under a decade
     assert enlarge(narrow).layout.xaxis.minorloglabels == "complete"
+
+
+def test_two_line_subplot_titles_of_the_top_row_fit_under_the_figure_title():
+    """At 18 px a two-line subplot title was cut by the figure's top edge (the PE shift figure)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["M for k = 3<br>(2×2 rotation blocks)", "PE"])
+    fig.add_trace(go.Heatmap(z=np.eye(3)), row=1, col=1).add_trace(go.Heatmap(z=np.eye(3)), row=1, col=2)
+    fig.update_layout(margin=dict(t=40), title="shift")
+    big = enlarge(fig)
+    assert big.layout.margin.t >= 2 * MIN_FONT + (MIN_FONT + 2) and big.layout.title.yanchor == "top"
+    assert fig.layout.margin.t == 40

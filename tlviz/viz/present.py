@@ -198,6 +198,24 @@ def _log_labels(spec: dict) -> None:
         layout[name].setdefault("minorloglabels", "none" if wide else "complete")
 
 
+def _room_for_top_notes(spec: dict, floor: int) -> None:
+    """Subplot titles of the top row sit above the plot area: at 18 px a two-line one was cut by the figure's top
+    edge (the PE shift figure). The top margin grows to hold their lines (and the title above them)."""
+    layout = spec["layout"]
+    top = [a for a in layout.get("annotations") or () if a.get("yref") == "paper" and (a.get("y") or 0) >= 0.99
+           and a.get("yanchor") == "bottom" and a.get("text")]
+    if not top:
+        return
+    lines = max(str(a["text"]).count("<br>") + 1 for a in top)
+    titled = bool((layout.get("title") or {}).get("text"))
+    needed = round(lines * floor * 1.35 + (floor + TITLE_STEP) * 1.8 * titled + 10)
+    margin = dict(layout.get("margin") or {})
+    margin["t"] = max(margin.get("t") or 0, needed)
+    layout["margin"] = margin
+    if titled:  # the title at the very top, the subplot titles under it
+        layout["title"].update(yref="container", y=1.0, yanchor="top", pad={"t": 8})
+
+
 def enlarge(fig, min_size: int = MIN_FONT, height: int | None = None):
     """A new figure equal to ``fig`` but with every text at least ``min_size`` px: ticks, axis and colour-bar
     titles, legends, the title, annotations (``make_subplots``' subplot titles are annotations), the numbers
@@ -219,5 +237,6 @@ def enlarge(fig, min_size: int = MIN_FONT, height: int | None = None):
         _trace(trace, min_size)
     _shared_ticks(spec)
     _room_above(spec, min_size)
+    _room_for_top_notes(spec, min_size)
     _log_labels(spec)
     return go.Figure(spec)
