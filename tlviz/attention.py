@@ -74,8 +74,10 @@ SCORE_FORMULAS = {
 }
 
 #: The rest of one attention step, after the score (LaTeX).
-STEP_FORMULA = (r"\qquad \alpha = \mathrm{softmax}(\mathrm{scores}/T)"
-                r"\qquad \mathbf{c} = \textstyle\sum_j \alpha_j \mathbf{h}_j")
+#: Written after a score formula; ``\allowbreak`` lets a narrow screen wrap between the equations (each in
+#: braces stays whole), see :data:`tlviz.viz.fit.FORMULA_BREAK`.
+STEP_FORMULA = (r" \allowbreak\qquad {\alpha = \mathrm{softmax}(\mathrm{scores}/T)}"
+                r" \allowbreak\qquad {\mathbf{c} = \textstyle\sum_j \alpha_j \mathbf{h}_j}")
 
 #: The lecture's worked example (decoder state, encoder states).
 LECTURE_DECODER = (10.0, 5.0, 10.0)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz import fit
 from tlviz.viz.core import (
     ATTENTION_SCALE,
     DIVERGING_SCALE,
@@ -126,7 +127,8 @@ def model_view(weights, tokens: Sequence[str], title: str | None = None, cell_px
                      autorange="reversed", showgrid=False, zeroline=False, scaleanchor="x")
     # the plot is about 600 px wide in the page's column: make the height fit the mosaic's aspect ratio
     width_px = min(600, cell_px * H)
-    return _layout(fig, title, height=int(width_px * L / H) + 110)
+    _layout(fig, title, height=int(width_px * L / H) + 130)
+    return fig.update_layout(margin=dict(t=80 if title else 45))  # the head names sit under the title, not on it
 
 
 def neuron_view(query, keys, products, scores, weights, tokens: Sequence[str], query_token: str,
@@ -169,7 +171,9 @@ def neuron_view(query, keys, products, scores, weights, tokens: Sequence[str], q
     for col in range(2, 5):
         fig.update_xaxes(visible=False, row=1, col=col)
         fig.update_yaxes(visible=False, row=1, col=col)
-    return _layout(fig, title, height=max(380, 22 * T + 160))
+    _layout(fig, title, height=max(380, 22 * T + 180))
+    fig.update_layout(margin=dict(t=75 if title else 25))
+    return fit.subplot_titles(fig, [0.36, 0.36, 0.36, 0.14, 0.14])
 
 
 def attribution_bars(tokens: Sequence[str], scores, target: str, title: str | None = None,
@@ -182,7 +186,8 @@ def attribution_bars(tokens: Sequence[str], scores, target: str, title: str | No
     colors = ["#2166ac" if v >= 0 else "#b2182b" for v in s]
     fig = go.Figure(go.Bar(x=labels, y=s, marker_color=colors,
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>", name=_("attribution")))
-    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_xaxes(type="category", tickangle=-45 if len(labels) <= 10 else -90,  # upright: none overlap
+                     tickfont=dict(size=14 if len(labels) <= 12 else 12))
     fig.update_yaxes(title=y_title or _("attribution to '{target}'").format(target=esc(target)), zeroline=True,
                      zerolinecolor="#444")
     return _layout(fig, title, height=360)
@@ -204,7 +209,8 @@ _CSS = ("font-family:sans-serif;font-size:18px;line-height:2.1;")
 def _chip(text: str, bg: str, title: str = "", bold: bool = False) -> str:
     weight = "font-weight:bold;" if bold else ""
     return (f'<span title="{esc(title)}" style="background:{bg};padding:2px 6px;margin:2px;border-radius:4px;'
-            f'border:1px solid #ccc;{weight}">{esc(text)}</span>')
+            f'border:1px solid #ccc;white-space:nowrap;{weight}">'
+            f'{esc(text)}</span>')
 
 
 def tokens_html(tokens: Sequence[str], segments=None, special=None,
@@ -222,7 +228,7 @@ def tokens_html(tokens: Sequence[str], segments=None, special=None,
             parts.append(_chip(f"{t} → {word} {p:.0%}", "#fff3b0", label, bold=True))
         else:
             parts.append(_chip(t, bg, label))
-    return f'<div style="{_CSS}">{"".join(parts)}</div>'
+    return f'<div style="{_CSS}">{"<wbr>".join(parts)}</div>'  # <wbr>: the chips wrap on a narrow screen
 
 
 def masking_html(tokens: Sequence[str], corrupted: Sequence[str], kinds,
@@ -250,8 +256,8 @@ def masking_html(tokens: Sequence[str], corrupted: Sequence[str], kinds,
         N_("model's guess for the original"))) + "</tr>"
     sentence = " ".join(_chip(t, KIND_STYLE[int(k)][1]) for t, k in zip(corrupted, kinds))
     return (f'<div style="{_CSS}">{sentence}</div>'
-            f'<table style="font-family:sans-serif;font-size:16px;border-collapse:collapse" border="1" '
-            f'cellpadding="6">{head}{"".join(rows)}</table>')
+            f'<div style="overflow-x:auto"><table style="font-family:sans-serif;font-size:16px;'
+            f'border-collapse:collapse" border="1" cellpadding="6">{head}{"".join(rows)}</table></div>')
 
 
 def weights_table(weights, tokens: Sequence[str]):
@@ -268,7 +274,9 @@ def all_ticks(fig: go.Figure) -> go.Figure:
         labels = list(getattr(fig.data[-1], key))
         if len(labels) > 32:
             continue
-        axis(tickmode="array", tickvals=labels, ticktext=labels, tickfont=dict(size=12 if len(labels) > 24 else 14))
+        axis(tickmode="array", tickvals=labels, ticktext=labels, tickfont=dict(size=12 if len(labels) > 12 else 14))
+    if len(fig.data[-1].x) > 10:  # upright key labels: one label's height per column, so a phone holds 16
+        fig.update_xaxes(tickangle=-90)
     return fig
 
 
@@ -338,7 +346,10 @@ def heatmap(trace, layer: int, head: int | None) -> go.Figure:
     labels = safe_labels(trace.tokens)
     fig = attention_heatmap(trace.weights[layer, head or 0], labels, labels, title=view_title(layer, head),
                             x_title=_("key (attended to)"), y_title=_("query (attending)"),
-                            height=min(950, max(460, 24 * len(trace.tokens) + 170)))
+                            height=min(950, max(460, 24 * len(trace.tokens) + 210)))
+    # the colour bar under the map, not beside it: the key columns get its width (on a phone, 16 keys fit)
+    fig.update_traces(colorbar=dict(orientation="h", thickness=10, len=0.6, x=0.5, xanchor="center", y=-0.02,
+                                    yanchor="top"), selector=dict(showscale=True))
     return all_ticks(fig)
 
 

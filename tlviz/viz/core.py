@@ -193,8 +193,12 @@ def heatmap_grid(weights, row_titles: Sequence[str], col_titles: Sequence[str],
                                      hovertemplate=f"{row_titles[r]}, {col_titles[c]}<br>query %{{y}}<br>"
                                                    "key %{x}<br>weight %{z:.3f}<extra></extra>"),
                           row=r + 1, col=c + 1)
-    fig.update_yaxes(autorange="reversed", showticklabels=show_ticks, type="category")
-    fig.update_xaxes(showticklabels=show_ticks, type="category")
+    # every panel of a row has the same queries and of a column the same keys: label them once, on the left and at
+    # the bottom (labels inside the grid printed over the neighbouring panel at a phone's width)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, type="category")
+    fig.update_xaxes(showticklabels=False, type="category")
+    fig.update_yaxes(showticklabels=show_ticks, col=1)
+    fig.update_xaxes(showticklabels=show_ticks, row=rows)
     _layout(fig, title, height=max(250, int(cell_px * rows + 80)))
     fig.update_annotations(font_size=12)
     return fig

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz import fit
 from tlviz.viz.core import HEAD_COLORS, _labels, _layout, line_curves, matrix_heatmap
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 INTRO = N_("Attention looks at all words at once, so by itself it cannot tell *the cat chased the dog* from *the "
            "dog chased the cat*. The Transformer therefore **adds** to every word embedding a vector that depends "
            "only on the word's position: fixed sines and cosines of different wavelengths.")
-FORMULA = (r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d_{model}}}\right) \qquad "
-           r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d_{model}}}\right)")
+FORMULA = fit.formulas(r"PE_{(pos,\,2i)} = \sin\!\left(\frac{pos}{10000^{2i/d_{model}}}\right)",
+                       r"PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d_{model}}}\right)")
 TEXT = {
     "lecture": N_("With d_model = 4 there are two sin/cos pairs: i = 0 turns with wavelength 2π, i = 1 with "
                   "10000^(2/4) = 100 times longer, so its values barely move over a few positions."),
@@ -70,8 +71,6 @@ def pe_heatmap(pe, title: str | None = None) -> go.Figure:
                          x_title=_("dimension"), y_title=_("position"), value_name="PE",
                          height=min(700, max(300, 6 * L + 120)), show_values=pe.size <= 64, fmt=".3f")
     fig.data[0].update(zmin=-1, zmax=1, xgap=0 if d > 40 else 1, ygap=0 if L > 40 else 1)
-    if d > 40:
-        fig.update_xaxes(nticks=16)
     if L > 40:
         fig.update_yaxes(nticks=16)
     return fig
@@ -135,28 +134,34 @@ def similarity_profile(sim, title: str | None = None) -> go.Figure:
 
 
 def shift_figure(M, pe_from, pe_to, pos: int, k: int, title: str | None = None) -> go.Figure:
-    """The rotation matrix M (left) and the check PE(pos + k) = M · PE(pos) (right, two identical rows)."""
+    """The rotation matrix M (left) and the check PE(pos + k) = M · PE(pos) (right: two identical columns, one
+    row per dimension, level with M's rows). Two narrow columns keep their numbers readable on a phone, where
+    the two rows of eight numbers they replace printed over each other."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     M = np.asarray(M, float)
     d = M.shape[0]
     labels = [str(j) for j in range(d)]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.16,
+    widths = [0.62, 0.38]
+    fig = make_subplots(rows=1, cols=2, column_widths=widths, horizontal_spacing=0.1,
                         subplot_titles=(_("M for k = {k} (2×2 rotation blocks)").format(k=k),
                                         _("PE(pos+k) and M·PE(pos)")))
     fig.add_trace(go.Heatmap(z=M, x=labels, y=labels, zmin=-1, zmax=1, colorscale="RdBu", showscale=False,
                              xgap=1, ygap=1, hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>"),
                   row=1, col=1)
-    rows = np.vstack([pe_to, M @ np.asarray(pe_from, float)])  # (2, d)
-    fig.add_trace(go.Heatmap(z=rows, x=labels, y=[f"PE({pos + k})", f"M·PE({pos})"], zmin=-1, zmax=1,
-                             colorscale="RdBu", colorbar=dict(title=_("value"), thickness=12), xgap=1, ygap=2,
-                             text=np.vectorize(lambda v: f"{v:.2f}")(rows) if d <= 16 else None,
-                             texttemplate="%{text}" if d <= 16 else None, textfont=dict(size=14 if d <= 8 else 10),
+    cols = np.vstack([pe_to, M @ np.asarray(pe_from, float)]).T  # (d, 2)
+    fig.add_trace(go.Heatmap(z=cols, x=[f"PE({pos + k})", f"M·PE({pos})"], y=labels, zmin=-1, zmax=1,
+                             colorscale="RdBu", colorbar=dict(title=_("value"), thickness=12), xgap=2, ygap=1,
+                             text=np.vectorize(lambda v: f"{v:.2f}")(cols) if d <= 32 else None,
+                             texttemplate="%{text}" if d <= 32 else None,  # font size: plotly fits the cell
                              hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>"), row=1, col=2)
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", title=_("dimension"))
-    return _layout(fig, title, height=max(320, 18 * d + 120))
+    fig.update_yaxes(autorange="reversed", type="category", title_text=_("dimension"), row=1, col=1)
+    fig.update_yaxes(autorange="reversed", type="category", showticklabels=False, row=1, col=2)
+    fig.update_xaxes(type="category", title_text=_("dimension"), automargin=True, row=1, col=1)
+    fig.update_xaxes(type="category", row=1, col=2)
+    _layout(fig, title, height=max(340, 22 * d + 150))
+    return fit.subplot_titles(fig, [w * 0.9 for w in widths])
 
 
 def input_sum_figure(emb, pe, total, tokens: Sequence[str], title: str | None = None) -> go.Figure:
@@ -176,5 +181,6 @@ def input_sum_figure(emb, pe, total, tokens: Sequence[str], title: str | None = 
                                  showscale=c == 2, colorbar=dict(title=_("value"), thickness=12), xgap=0, ygap=1,
                                  hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>"), row=1, col=c + 1)
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", title=_("dimension"), nticks=8)
-    return _layout(fig, title, height=max(280, 30 * T + 140))
+    fig.update_xaxes(type="category", title=_("dimension"))  # plotly picks as many ticks as the width holds
+    _layout(fig, title, height=max(280, 30 * T + 140))
+    return fit.subplot_titles(fig, fit.equal_panels(3, 0.05))

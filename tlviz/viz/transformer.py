@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz import fit
 from tlviz.viz.core import (
     ATTENTION_SCALE,
     DIVERGING_SCALE,
@@ -82,7 +83,8 @@ def side_by_side(mats: Sequence[np.ndarray], titles: Sequence[str], y_labels: Se
                                  hovertemplate="%{y}, dim %{x}<br>%{z:.3f}<extra></extra>"), row=1, col=i + 1)
         fig.update_xaxes(title_text=x_title, row=1, col=i + 1)
         fig.update_yaxes(showticklabels=(i == 0), autorange="reversed", type="category", row=1, col=i + 1)
-    return _layout(fig, title, height or max(220, 34 * len(y_labels) + 110))
+    _layout(fig, title, height or max(220, 34 * len(y_labels) + 110))
+    return fit.subplot_titles(fig, fit.equal_panels(len(mats), 0.04))  # three titles side by side fit a phone
 
 
 def tokens_table(tokens: Sequence[str], ids: Sequence[int], title: str | None = None) -> go.Figure:
@@ -233,7 +235,7 @@ def training_curves(history) -> go.Figure:
     fig.update_xaxes(title_text=_("training step"))
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0))
-    return _layout(fig, None, 380)
+    return fit.subplot_titles(_layout(fig, None, 380), fit.equal_panels(2, 0.2))
 
 
 def step_distribution(step, vocab, k: int = 8, title: str | None = None) -> go.Figure:
@@ -282,7 +284,7 @@ def loss_figure(demo, which: str = "before") -> go.Figure:
     fig = _layout(fig, _("cross-entropy = {total:.2f} = {terms} (−log p(target) per position)").format(
         total=ce.sum(), terms=per_pos), height=380)
     fig.update_layout(margin=dict(t=90))
-    return fig
+    return fit.subplot_titles(fig, fit.equal_panels(2, 0.08))
 
 
 def parameter_bars(counts: dict[str, object], paper_total: float = 65e6) -> go.Figure:
@@ -382,7 +384,8 @@ def decode_overview(dec) -> Step:
     out = " ".join(dec.output) or _("(nothing)")
     title = _("Output: `{out}`").format(out=out) + ("" if dec.finished else " — " + _(
         "stopped at the length limit without <eos>"))
-    fig = decode_alignment(dec, title=_("Which source words each output word used (last layer, mean of heads)"))
+    fig = fit.title(decode_alignment(dec, title=_("Which source words each output word used (last layer, mean of "
+                                                  "heads)")))
     return Step(title, fig, _("The encoder ran once; the decoder ran once per output word."), "tf_align",
                 table=decode_table(dec))
 
