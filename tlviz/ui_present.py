@@ -7,7 +7,7 @@ page:
   70% of a 720-px projector); captions are dark and 18 px; the sidebar is collapsed, the header toolbar hidden;
 - the page shows one slide at a time: a slide is what a page draws in :func:`section` (or calls through
   :func:`slide`; :func:`tabs` makes each tab a slide). What a page draws outside its sections (title,
-  introduction, its first inputs) is the lead-in of slide 1; later slides keep only its title and messages;
+  introduction, its first inputs) is the lead-in of slide 1; later slides keep only its title, errors and warnings;
 - Previous / Next buttons (bottom right), the keyboard's Left / Right arrows and a clicker's Page Up / Page Down
   move between slides; the slide is in the URL too (``?slide=3``), per page.
 
@@ -194,12 +194,13 @@ def css(slide: int) -> str:
     """The presentation stylesheet for slide ``slide``: sections, lead-in, captions, toolbar, buttons."""
     here = f".st-key-{PREFIX}{slide}"
     block = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > *'
-    parts = [here, f"[class*='st-key-{PREFIX}{slide}-']", "[data-testid='stAlert']", "h1", ".st-key-tlviz-present-nav"]
-    keep = "".join(f":not({p}):not(:has({p}))" for p in parts)  # the slide, messages, the title, the buttons
-    # Later slides: of the lead-in (what the page drew outside sections) only the title and messages remain,
+    alarm = "[data-testid='stAlertContentError'], [data-testid='stAlertContentWarning']"  # not the info notes
+    parts = [here, f"[class*='st-key-{PREFIX}{slide}-']", alarm, "h1", ".st-key-tlviz-present-nav"]
+    keep = "".join(f":not({p}):not(:has({p}))" for p in parts)  # the slide, errors, the title, the buttons
+    # Later slides: of the lead-in (what the page drew outside sections) only the title, errors and warnings remain,
     # also when the title shares a container with the introduction.
     titled = (f"{block}:has(h1):not(:has({here})) [data-testid='stElementContainer']"
-              ":not(:has(h1, [data-testid='stAlert']))")
+              f":not(:has(h1, {alarm}))")
     return "\n".join([
         f"[class*='st-key-{PREFIX}']:not({here}):not([class*='st-key-{PREFIX}{slide}-']) {{display: none !important}}",
         f"{block}{keep}, {titled} {{display: none !important}}" if slide > 1 else "",

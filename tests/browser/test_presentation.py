@@ -34,9 +34,10 @@ MEASURE = """() => {
       return [c.textContent.trim().slice(0, 40), parseFloat(s.fontSize), s.color, opacity(p)]; });
   const sections = [...main.querySelectorAll('[class*="st-key-tlviz-section-"]')].map(el =>
       [[...el.classList].find(c => c.startsWith('st-key-tlviz-section-')), shown(el)]);
+  const alarm = '[data-testid="stAlertContentError"], [data-testid="stAlertContentWarning"]';
   const inside = (el) => el.closest('[class*="st-key-tlviz-section-"], .st-key-tlviz-present-nav');
   const leadIn = [...main.querySelectorAll('[data-testid="stElementContainer"]')].filter(el => shown(el)
-      && !inside(el) && !el.querySelector('h1, [data-testid="stAlert"]') && el.getBoundingClientRect().height > 0)
+      && !inside(el) && !el.querySelector('h1, ' + alarm) && el.getBoundingClientRect().height > 0)
       .map(el => el.textContent.trim().slice(0, 40));
   const bar = document.querySelector('[data-testid="stSidebar"]');
   const box = bar ? bar.getBoundingClientRect() : null;

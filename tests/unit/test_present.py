@@ -91,7 +91,7 @@ def test_each_kind_of_text_gets_its_own_size_not_only_the_inherited_layout_font(
             if trace.showscale is not False:  # a grid of small maps shows no colour bar at all
                 assert trace.colorbar.tickfont.size >= MIN_FONT
         if trace.type == "bar":
-            assert trace.textfont.size >= MIN_FONT
+            assert trace.textfont.size >= MIN_FONT and trace.textangle == 0  # not turned on end in a thin bar
         if trace.type == "table":
             assert trace.header.font.size >= MIN_FONT
             assert min(trace.cells.font.size) >= MIN_FONT

@@ -120,6 +120,8 @@ def _trace(trace: dict, floor: int) -> None:
         for name in ("textfont", "insidetextfont", "outsidetextfont"):
             if name == "textfont" or name in trace:
                 _font(trace, name, floor)
+    if kind in ("bar", "funnel", "waterfall"):  # kept at 18 px, a number too wide for its bar was turned on end
+        trace.setdefault("textangle", 0)
     if kind in ("heatmap", "contour", "histogram2d") and trace.get("showscale", True) is not False:
         _colorbar(trace, floor)
     marker = trace.get("marker")
