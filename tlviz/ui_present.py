@@ -38,13 +38,18 @@ _RUN, _SLIDES, _COUNTS = "_present_run", "_present_slides", "_present_counts"
 _SEEN: dict[str, int] = {}
 
 
+def _count(page: str) -> int | None:
+    """How many slides ``page`` has, as far as anyone has seen (None: not drawn yet)."""
+    return st.session_state.get(_COUNTS, {}).get(page) or _SEEN.get(page)
+
+
 def on() -> bool:
     """Whether this session presents (the switch, or ``?present=1``)."""
     return bool(st.session_state.get(KEY))
 
 
 def _run() -> dict:
-    """This script run's bookkeeping: the page, its slide, the sections seen, the section being drawn."""
+    """This script run's bookkeeping: the page, its slide, the parts of each slide drawn so far, the label."""
     return st.session_state.setdefault(_RUN, {"page": "", "slide": 1, "parts": {}})
 
 
@@ -63,8 +68,8 @@ def setup() -> None:
         st.session_state.pop(_RUN, None)
         return
     page = calling_page() or "home"
-    slides, counts = st.session_state.setdefault(_SLIDES, {}), st.session_state.setdefault(_COUNTS, {})
-    slide = _slide_from_url(slides.get(page, 1), counts.get(page) or _SEEN.get(page))
+    slides = st.session_state.setdefault(_SLIDES, {})
+    slide = _slide_from_url(slides.get(page, 1), _count(page))
     slides[page] = slide
     st.session_state[_RUN] = {"page": page, "slide": slide, "parts": {}}
     if st.query_params.get("slide") != str(slide):
@@ -72,7 +77,7 @@ def setup() -> None:
     st.session_state["_present_url_slide"] = str(slide)
     st.set_page_config(initial_sidebar_state="collapsed")
     st.html(f"<style>{css(slide)}</style>")  # a style-only block takes no room in the page
-    _nav(page, slide, counts.get(page))
+    _nav(page, slide, _count(page))
 
 
 def _slide_from_url(current: int, count: int | None) -> int:
@@ -90,8 +95,8 @@ def _slide_from_url(current: int, count: int | None) -> int:
 
 def _step(page: str, by: int) -> None:
     """A button's callback (runs before the next run): move ``by`` slides, within the sections seen so far."""
-    slides, counts = st.session_state.setdefault(_SLIDES, {}), st.session_state.setdefault(_COUNTS, {})
-    count = counts.get(page) or slides.get(page, 1) + max(by, 0)
+    slides = st.session_state.setdefault(_SLIDES, {})
+    count = _count(page) or slides.get(page, 1) + max(by, 0)
     slides[page] = max(1, min(count, slides.get(page, 1) + by))
 
 
