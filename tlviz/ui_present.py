@@ -63,8 +63,9 @@ def setup() -> None:
             help=_("For the projector: big text, one section at a time (arrow keys or the buttons at the bottom "
                    "right), no sidebar. Turn it off here, or with ✕."))
     if not on():
-        if was:
+        if was:  # just left (the switch or ✕): the sidebar and the URL as they were
             st.query_params.pop("slide", None)
+            st.set_page_config(initial_sidebar_state="expanded")
         st.session_state.pop(_RUN, None)
         return
     page = calling_page() or "home"

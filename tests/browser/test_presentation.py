@@ -127,11 +127,13 @@ def test_the_switch_turns_it_on_and_the_cross_turns_it_off(app):
         wait_idle(page)
         m = page.evaluate(MEASURE)
         assert _slide(m["sections"]) == {1} and "present=1" in page.url
+        assert m["sidebar"][1] <= 0 or m["sidebar"][2] == 0, f"the sidebar stayed open: {m['sidebar']}"
         _button(page, "exit").click()
         page.wait_for_timeout(500)
         wait_idle(page)
         m = page.evaluate(MEASURE)
-        assert m["sections"] == [] and "present=0" in page.url
+        assert m["sections"] == [] and "present=0" in page.url and "slide=" not in page.url
+        assert m["sidebar"][2] > 100, f"the sidebar did not come back: {m['sidebar']}"
         page.screenshot(path=str(SHOTS / "present_off_masks.png"))
     finally:
         page.close()
