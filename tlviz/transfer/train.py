@@ -132,13 +132,16 @@ def train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: TrainC
     ``min_epochs``, training stops (status ``"early"``) and the weights of the best epoch are restored
     (``info["best_epoch"]``: the highest validation accuracy, ties to the lower validation loss).
 
-    Every step, the cache and every evaluation take :data:`tlviz.runtime.HEAVY` on their own, so several runs and
-    the lessons of other students take turns step by step.
+    The steps take :data:`tlviz.runtime.HEAVY` in time slices (:class:`tlviz.runtime.TimeSlices`), the cache and
+    every evaluation on their own, so several runs and the lessons of other students take turns.
 
     The network trains in the channels-last memory layout (:func:`_channels_last`) and leaves as it came.
     """
-    with _channels_last(tm):
-        return _train(tm, data, plan, config, callback, should_stop)
+    from tlviz import runtime
+
+    heavy = f"training a transfer-learning run ({len(data.classes)} classes)"
+    with _channels_last(tm), runtime.TimeSlices(heavy) as turns:  # HEAVY in slices: many cheap steps per turn
+        return _train(tm, data, plan, config, callback, should_stop, turns)
 
 
 @contextlib.contextmanager
@@ -157,7 +160,7 @@ def _channels_last(tm: TransferModel):
 
 
 def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: TrainConfig | None,
-           callback: Callback | None, should_stop: ShouldStop | None) -> History:
+           callback: Callback | None, should_stop: ShouldStop | None, turns) -> History:
     import torch
     import torch.nn.functional as F
 
@@ -177,7 +180,6 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
         hist.record(e)
         emit(e)
 
-    heavy = f"training a transfer-learning run ({len(data.classes)} classes)"
     p = frozen_prefix(plan)
     use_cache = p > 0 and not cfg.augment and cfg.cache is not False
     if use_cache and cfg.cache is None:
@@ -191,7 +193,7 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
         event(0, total, math.nan, phase="prepare",
               message=_("Computing the frozen blocks' features once ({n} blocks)…").format(n=p))
         t0 = time.perf_counter()
-        with runtime.exclusive(heavy):
+        with runtime.exclusive(turns.label):
             tm.model.eval()
             x_train, x_val = _compute_prefix(tm, data.x_train, p), _compute_prefix(tm, data.x_val, p)
         hist.info["cache_seconds"] = time.perf_counter() - t0
@@ -212,7 +214,7 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
             if stop():
                 status = "user"
                 break
-            with runtime.exclusive(heavy), runtime.own_rng(rng):
+            with turns.step(), runtime.own_rng(rng):
                 idx = perm[sl]
                 xb, yb = x_train[idx], data.y_train[idx]
                 if start == 0:
@@ -253,6 +255,7 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
             if best_state is not None:
                 tm.model.load_state_dict(best_state)
             break
+    turns.close()  # the lock goes to the next in line before the page's final bookkeeping
     tm.model.eval()
     hist.end(status, time.perf_counter() - t_start)
     return hist
