@@ -54,7 +54,7 @@ def run(quick: bool = False) -> list[dict]:
         alone[s] = time.perf_counter() - t0
     order = [STRATEGIES[i % 4] for i in range(students)]
     base_done = np.cumsum([alone[s] for s in order])
-    queue = jobs.TrainingQueue(workers=int(os.environ.get("TLVIZ_TRAIN_WORKERS", "0") or 0) or 2)
+    queue = jobs.TrainingQueue(workers=int(os.environ.get("TLVIZ_TRAIN_WORKERS", "0") or 0) or jobs.DEFAULT_WORKERS)
     out: dict = {}
     deadline = time.monotonic() + (120 if quick else 900)
     threads = [threading.Thread(target=_student, args=(i, specs[s], data, queue, names, params, out, deadline))

@@ -213,15 +213,21 @@ _QUEUES: dict[str, TrainingQueue] = {}
 _QUEUES_LOCK = threading.Lock()
 
 
+#: Runs that train at once by default: the lab's four strategies, so a class that tries all four sees every curve
+#: start at once. They take the heavy-work lock in time slices (:class:`tlviz.runtime.TimeSlices`), so a cheap run
+#: is not held back by an expensive one, and the cores are shared, not multiplied: more slots start more runs
+#: sooner and finish each later.
+DEFAULT_WORKERS = 4
+
+
 def class_queue(name: str = "transfer-lab", workers: int | None = None, keep_finished: int = 16) -> TrainingQueue:
     """The server's one queue called ``name``, shared by every session (created on first use). ``workers``
-    defaults to ``TLVIZ_TRAIN_WORKERS`` or 2: two runs interleave step by step through the fair heavy-work lock;
-    more would only slice the same cores thinner. ``keep_finished`` bounds the finished runs kept for replay
-    (each holds its trained network)."""
+    defaults to ``TLVIZ_TRAIN_WORKERS`` or :data:`DEFAULT_WORKERS`. ``keep_finished`` bounds the finished runs kept
+    for replay (each holds its trained network)."""
     import os
 
     with _QUEUES_LOCK:
         if name not in _QUEUES:
-            n = workers or int(os.environ.get("TLVIZ_TRAIN_WORKERS", "0") or 0) or 2
+            n = workers or int(os.environ.get("TLVIZ_TRAIN_WORKERS", "0") or 0) or DEFAULT_WORKERS
             _QUEUES[name] = TrainingQueue(workers=n, keep_finished=keep_finished)
         return _QUEUES[name]
