@@ -25,9 +25,12 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots")
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True, has_touch=True)
 PAGES = [("", "home")] + [(Path(lesson.page).stem, Path(lesson.page).stem) for lesson in available_lessons()]
-#: Pages whose figures the lecturer saw overprinted (and the masks lesson beside them): every figure is checked
-#: for overlapping texts; a box overlapping by 4 px or less is a touch (a text box holds its font's full line).
-FIGURE_PAGES = {"home", "seq2seq_attention", "positional_encoding", "masks", "transformer", "bert"}
+#: Pages whose every figure is checked for overlapping texts (a box overlapping by 4 px or less is a touch: a text
+#: box holds its font's full line height). All pages but the ImageNet milestones, whose parameter bars (legend under
+#: rotated names) and error chart (the human line's label on a bar's value) still overlap at 390 px.
+FIGURE_PAGES = {name for _, name in PAGES} - {"imagenet_milestones"}
+#: The pages the lecturer saw overprinted, checked in Greek too (longer words, the class's language).
+GREEK_PAGES = ["seq2seq_attention", "positional_encoding", "masks", "transformer", "bert"]
 
 #: Layout checks run in the page. Returns lists of problems (empty = fine), each a readable sentence.
 CHECKS = r"""
@@ -136,6 +139,17 @@ def test_page_fits_a_phone(phone, path, name):
         page.wait_for_timeout(1500)  # charts re-layout to the phone's size
         assert page.evaluate("document.documentElement.clientWidth") == 390
         assert_laid_out(page, name)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", GREEK_PAGES)
+def test_figure_pages_fit_a_phone_in_greek(phone, path):
+    """The class is taught in Greek, whose words run longer: the same checks with ``?lang=el``."""
+    page = open_phone(phone, f"{path}?lang=el")
+    try:
+        assert errors_on(page) == []
+        assert_laid_out(page, path, " (el)")
     finally:
         page.close()
 

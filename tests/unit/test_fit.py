@@ -14,6 +14,7 @@ def test_wrap_breaks_at_spaces_and_keeps_a_bracket_whole():
     assert fit.wrap("LayerNorm(sum)", 6) == "LayerNorm(sum)"  # a long word stays whole
     assert fit.wrap("one<br>two three", 5) == "one<br>two<br>three"  # breaks already there are kept
     assert fit.wrap("short", 40) == "short"
+    assert fit.wrap("x (είσοδος του υποεπιπέδου)", 13) == "x (είσοδος<br>του<br>υποεπιπέδου)"  # too long to hold
 
 
 def test_chars_per_line_follows_the_panel_width_and_font():

@@ -96,10 +96,14 @@ def head_view(weights, tokens: Sequence[str], heads: Sequence[int] | None = None
                       line=dict(width=0), fillcolor="rgba(255,215,0,0.35)", layer="below")
     fig.update_xaxes(visible=False, range=[-0.8, 1.8])
     fig.update_yaxes(visible=False, range=[T - 0.5, -1.2])
-    fig.add_annotation(x=0, y=-1.1, text=_("query (attending)"), showarrow=False, xanchor="center", yanchor="bottom")
-    fig.add_annotation(x=1, y=-1.1, text=_("key (attended to)"), showarrow=False, xanchor="center", yanchor="bottom")
+    width = fit.chars_per_line(1 / 2.6, FONT["size"])  # the two columns are 1/2.6 of the plot apart
+    heads_of = [fit.wrap(_("query (attending)"), width), fit.wrap(_("key (attended to)"), width)]
+    for x, text in enumerate(heads_of):
+        fig.add_annotation(x=x, y=-1.1, text=text, showarrow=False, xanchor="center", yanchor="bottom")
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=0.0, x=0, title=esc(layer_name)))
-    return _layout(fig, title, height=max(300, 24 * T + 120))
+    _layout(fig, title, height=max(300, 24 * T + 120))
+    extra = max(t.count("<br>") for t in heads_of)  # lines added grow upwards, into the top margin
+    return fig.update_layout(margin=dict(t=fig.layout.margin.t + extra * FONT["size"] * 1.3)) if extra else fig
 
 
 def model_view(weights, tokens: Sequence[str], title: str | None = None, cell_px: int = 110) -> go.Figure:

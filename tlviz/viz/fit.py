@@ -31,8 +31,9 @@ def wrap(text: str, width: int) -> str:
     than ``width`` stays whole. Text that already has ``<br>`` keeps its breaks."""
     lines = []
     for part in str(text).split("<br>"):
-        # a bracket such as a shape "(5, 64)" is never split: its spaces are held while wrapping
-        held = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\0"), part)
+        # a bracket that fits a line, such as a shape "(5, 64)", is not split: its spaces are held while wrapping
+        held = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\0") if len(m.group(0)) <= width
+                      else m.group(0), part)
         lines.extend(textwrap.wrap(held, width, break_long_words=False, break_on_hyphens=False) or [""])
     return "<br>".join(lines).replace("\0", " ")
 
