@@ -11,7 +11,8 @@ from tlviz.viz.transformer import side_by_side
 def test_wrap_breaks_at_spaces_and_keeps_a_bracket_whole():
     assert fit.wrap("sum = encoder input (5, 64)", 13) == "sum = encoder<br>input (5, 64)"
     assert fit.wrap("positional encoding (5, 64)", 11) == "positional<br>encoding<br>(5, 64)"
-    assert fit.wrap("LayerNorm(sum)", 6) == "LayerNorm(sum)"  # a long word stays whole
+    assert fit.wrap("LayerNorm(sum)", 6) == "LayerNorm<br>(sum)"  # a long word breaks before a bracket
+    assert fit.wrap("Transformer", 6) == "Transformer"  # else it stays whole
     assert fit.wrap("one<br>two three", 5) == "one<br>two<br>three"  # breaks already there are kept
     assert fit.wrap("short", 40) == "short"
     assert fit.wrap("x (είσοδος του υποεπιπέδου)", 13) == "x (είσοδος<br>του<br>υποεπιπέδου)"  # too long to hold

@@ -31,6 +31,8 @@ def wrap(text: str, width: int) -> str:
     than ``width`` stays whole. Text that already has ``<br>`` keeps its breaks."""
     lines = []
     for part in str(text).split("<br>"):
+        # a word too long for a line may break before a bracket: "LayerNorm(sum)" -> "LayerNorm" / "(sum)"
+        part = " ".join(re.sub(r"(?<=\w)\(", " (", w) if len(w) > width else w for w in part.split(" "))
         # a bracket that fits a line, such as a shape "(5, 64)", is not split: its spaces are held while wrapping
         held = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\0") if len(m.group(0)) <= width
                       else m.group(0), part)

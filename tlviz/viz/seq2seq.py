@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz import fit
 from tlviz.viz.core import (
     ATTENTION_SCALE,
     HEAD_COLORS,
@@ -192,7 +193,7 @@ def scores_weights(scores, weights, labels: Sequence[str] | None = None, title: 
     fig.update_yaxes(range=[lo - (pad if lo < 0 else 0), hi + pad], row=1, col=1)
     fig.update_xaxes(type="category")
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, height=360)
+    return fit.subplot_titles(_layout(fig, title, height=360), fit.equal_panels(2, 0.12))  # both fit a phone
 
 
 def weighted_states(encoder_hidden, weights, weighted, context, labels: Sequence[str] | None = None,
@@ -226,7 +227,7 @@ def temperature_curves(scores, temperature: float, temps=None, labels: Sequence[
     fig.update_xaxes(type="log")
     fig.update_yaxes(range=[-0.02, 1.02])
     fig.add_vline(x=float(temperature), line=dict(color="black", dash="dash", width=2),
-                  annotation_text=f"T = {temperature:g}", annotation_position="top")
+                  annotation_text=f"T = {temperature:g}", annotation_position="right")  # the legend is on top
     return fig
 
 

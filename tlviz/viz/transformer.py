@@ -284,7 +284,7 @@ def loss_figure(demo, which: str = "before") -> go.Figure:
     fig = _layout(fig, _("cross-entropy = {total:.2f} = {terms} (−log p(target) per position)").format(
         total=ce.sum(), terms=per_pos), height=380)
     fig.update_layout(margin=dict(t=90))
-    return fit.subplot_titles(fig, fit.equal_panels(2, 0.08))
+    return fit.title(fit.subplot_titles(fig, fit.equal_panels(2, 0.08)))  # the long sum wraps on a phone
 
 
 def parameter_bars(counts: dict[str, object], paper_total: float = 65e6) -> go.Figure:
