@@ -54,11 +54,14 @@ class: $(VENV)/.installed catalogues
 	echo "  (same Wi-Fi or LAN as this machine; allow TCP port $(PORT) in its firewall; nothing leaves the room)"; \
 	echo; set -x; $(STREAMLIT) --server.address 0.0.0.0 --browser.serverAddress $$ip
 
+# Two pytest workers (pytest-xdist), one test file each at a time: the browser tests mostly wait for pages, so two
+# files at once nearly halve the run on 2 cores. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test catalogues
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(VENV)/.installed-test catalogues
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser"
 
 # The pinned ruff (requirements-test.txt), configured in pyproject.toml.
 lint: $(VENV)/.installed-test

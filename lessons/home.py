@@ -31,11 +31,12 @@ def section_lessons():
     return lessons
 
 
-def model_table() -> pd.DataFrame:
-    """The catalogue as the home page shows it: one row per model, the offline defaults starred."""
+def model_table(cards) -> pd.DataFrame:
+    """The catalogue (``models.catalog()``) as the home page shows it: one row per model, the offline defaults
+    starred."""
     rows = [{_("model"): ("★ " if c.default else "") + c.name, _("family"): _(FAMILY.get(c.family, c.family)),
              _("source"): c.source, _("offline now"): _("yes") if c.offline else _("no: needs internet"),
-             _("size"): c.size, _("note"): _(c.note) if c.note else ""} for c in models.catalog()]
+             _("size"): c.size, _("note"): _(c.note) if c.note else ""} for c in cards]
     return pd.DataFrame(rows).set_index(_("model"))
 
 
@@ -44,7 +45,7 @@ def section_models():
     st.caption(_("Packaged and project models work offline. Hub models work with internet, or offline once stored "
                  "with `python -m tlviz.recipes.prefetch`."))
     with ui.guard(_("the model list")):
-        table = model_table()
+        table = ui.shared_figure(model_table, tuple(models.catalog()))  # once per language and catalogue
         st.table(table)
         st.caption(_("★ = an offline default of its lesson. Sources: *package* = weights inside an installed Python "
                      "package; *checkpoint* = trained by this project (see tlviz/recipes); *hub* = Hugging Face / "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import sys
 import threading
 from collections import OrderedDict
@@ -55,8 +56,8 @@ def size_of(value: Any, _depth: int = 0) -> int:
 
 def fingerprint(value: Any, pins: list | None = None) -> Hashable:
     """A hashable key part for an input: hashable values as themselves, arrays, bytes and images by a digest
-    of their content, anything else (a loaded model) by its identity, appended to ``pins`` (see
-    :meth:`SharedCache.get`)."""
+    of their content, top-level functions by their file and name, anything else (a loaded model) by its
+    identity, appended to ``pins`` (see :meth:`SharedCache.get`)."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return ("bytes", hashlib.blake2b(bytes(value), digest_size=16).hexdigest())
     if hasattr(value, "tobytes") and hasattr(value, "shape") and hasattr(value, "dtype"):  # numpy
@@ -71,6 +72,8 @@ def fingerprint(value: Any, pins: list | None = None) -> Hashable:
         return ("dict", tuple(sorted((str(k), fingerprint(v, pins)) for k, v in value.items())))
     if isinstance(value, (str, int, float, bool, type(None))):
         return value
+    if inspect.isfunction(value) and "<" not in value.__qualname__:  # a named top-level function: by its place
+        return ("function", value.__code__.co_filename, value.__qualname__)  # (a page re-runs, redefining it)
     if dataclasses.is_dataclass(value) and getattr(value, "__hash__", None) is not None:
         try:
             hash(value)

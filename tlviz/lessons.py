@@ -5,6 +5,7 @@ A lesson appears only when its page file exists: no placeholders in the navigati
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,4 +66,10 @@ LESSONS: tuple[Lesson, ...] = (
 
 
 def available_lessons() -> list[Lesson]:
-    return [lesson for lesson in LESSONS if lesson.available]
+    """The lessons whose page file exists (checked once per process: every page run of every student asks)."""
+    return list(_available(ROOT))
+
+
+@functools.cache
+def _available(root: Path) -> tuple[Lesson, ...]:
+    return tuple(lesson for lesson in LESSONS if (root / lesson.page).is_file())

@@ -100,3 +100,16 @@ def test_size_of_a_figure_counts_more_than_its_data():
     z = np.zeros((20, 20))
     fig = go.Figure(go.Heatmap(z=z))
     assert cache.size_of(fig) >= cache.FIGURE_OVERHEAD * z.nbytes
+
+
+def test_a_page_function_redefined_by_a_rerun_keeps_its_key():
+    source = "def build(x):\n    return x + 1\n"
+    first, second = {}, {}
+    exec(compile(source, "lessons/some_page.py", "exec"), first)
+    exec(compile(source, "lessons/some_page.py", "exec"), second)
+    assert first["build"] is not second["build"]
+    assert cache.fingerprint(first["build"]) == cache.fingerprint(second["build"])
+    other = {}
+    exec(compile(source, "lessons/other_page.py", "exec"), other)
+    assert cache.fingerprint(other["build"]) != cache.fingerprint(first["build"])
+    assert cache.fingerprint(lambda x: x)[0] == "object"  # a lambda or closure: by identity, never shared by name
