@@ -125,7 +125,9 @@ def retrieval_figure(ret, titles) -> go.Figure:
         x=ret.weights, y=_labels(titles, len(titles)), orientation="h", marker_color=[_rgb(c) for c in ret.values],
         marker_line=dict(color="#444444", width=1), text=[f"{s:.2f} → {w:.0%}" for s, w in zip(ret.scores,
                                                                                               ret.weights)],
-        textposition="auto", cliponaxis=False, customdata=ret.scores,  # inside a long bar: a phone cut it
+        # Inside a bar of half the axis or more (outside it, a phone cut the text at the figure's edge), else beside
+        textposition=["inside" if w >= 0.5 else "outside" for w in ret.weights], cliponaxis=False,
+        insidetextanchor="end", customdata=ret.scores,
         hovertemplate="%{y}<br>score %{customdata:.3f} → weight %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title=_("weight"), range=[0, 1.18], tickformat=".0%")  # the formula is above, in LaTeX
