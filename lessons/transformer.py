@@ -113,9 +113,10 @@ def main():
         sections = (lambda: section_walkthrough(view, translator), lambda: show(shared(tviz.attention_maps, view)),
                     lambda: section_train(task, hyper, live), lambda: section_decode(translator, text),
                     lambda: show(shared(tviz.loss_steps, ui.shared(tf.loss_demo))), section_paper)
-        for tab, section, needs_view in zip(ui_present.tabs([_(t) for t in tviz.TABS]), sections, (1, 1, 0, 1, 0, 0)):
+        bar = ui_present.tabs([_(t) for t in tviz.TABS], key="tf_tab")  # only the open tab runs
+        for tab, section, needs_view in zip(bar, sections, (1, 1, 0, 1, 0, 0)):
             with tab, ui.guard(_("this tab")):
-                if view is not None or not needs_view:  # a bad sentence: its message is shown above the tabs
+                if tab.open and (view is not None or not needs_view):  # a bad sentence: its message is above
                     section()
 
 

@@ -231,13 +231,17 @@ def _url_in(key: str, name: str, parse: Callable[[str], Any] | None, kwargs: dic
     try:
         value = parse(text) if parse is not None else _from_url(text, st.session_state.get(key), kwargs)
     except (ValueError, TypeError, StopIteration, InputError):
-        st.warning(_("The link's value for '{name}' ({value}) is not one this page can show; the current value "
-                     "is used instead.").format(name=name, value=text[:80]), icon="🔗")
+        link_warning(name, text)
         st.session_state[f"_url_{key}"] = text
         return
     st.session_state[key] = value
     st.session_state[_store(key)] = value
     st.session_state[f"_url_{key}"] = text
+
+
+def link_warning(name: str, text: str) -> None:
+    st.warning(_("The link's value for '{name}' ({value}) is not one this page can show; the current value "
+                 "is used instead.").format(name=name, value=text[:80]), icon="🔗")
 
 
 def _url_out(key: str, name: str, value: Any) -> None:

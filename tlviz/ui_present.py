@@ -12,8 +12,8 @@ page:
   move between slides; the slide is in the URL too (``?slide=3``), per page.
 
 The mode costs nothing when it is off: no copy of any figure, no element but the switch (sections and tabs are
-then exactly what they were: no container, ``st.tabs``). It only hides with CSS what the page still draws, so a
-page's control flow and results are the same in both modes.
+then exactly what they were: no container, ``st.tabs``, lazy or not). It only hides with CSS what the page still
+draws, so a page's control flow and results are the same in both modes (but every tab is open: each is a slide).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import streamlit as st
 from tlviz.i18n import _
 
 KEY = "present"  # the switch's kept key, also its URL name
+TAB_URL = "tab"  # a page's open tab in its URL: ?tab=2
 KEY_HEIGHT = 500  # px: 70% of a 1280x720 projector's height, for a slide's figures
 STRIP, STRIP_GROWTH = 260, 1.25  # a figure lower than this is a strip: it grows with its text only
 PLOTLY_DEFAULT_HEIGHT = 450
@@ -156,6 +157,8 @@ def slide(n: int, fn: Callable[..., Any], *args, **kwargs) -> Any:
 class _Tab:
     """A tab drawn as a slide: its label as a heading, then what the page puts in the tab."""
 
+    open = True  # every slide is drawn; the CSS shows one
+
     def __init__(self, n: int, label: str):
         self.n, self.label, self._cm = n, label, None
 
@@ -169,11 +172,42 @@ class _Tab:
         return self._cm.__exit__(*exc)
 
 
-def tabs(labels: Sequence[str], first: int = 1) -> Sequence[Any]:
-    """``st.tabs(labels)``, or in presentation mode one slide per tab (slides ``first``, ``first + 1``...)."""
-    if not on():
+def tabs(labels: Sequence[str], first: int = 1, key: str | None = None) -> Sequence[Any]:
+    """``st.tabs(labels)``, or in presentation mode one slide per tab (slides ``first``, ``first + 1``...).
+
+    With a ``key`` the tabs are lazy: only the open tab's code runs (a page draws a tab ``if tab.open``; a slide
+    is always open), so a class opening the page computes and receives one tab, not all of them. Which tab is
+    open is kept by its number, in the session and in the URL (``?tab=2``, the same link in every language)."""
+    if on():
+        return [_Tab(first + i, label) for i, label in enumerate(labels)]
+    if key is None:
         return st.tabs(list(labels))
-    return [_Tab(first + i, label) for i, label in enumerate(labels)]
+    labels = list(labels)
+    i = _open_tab(labels, key)
+    st.session_state[key] = labels[i]
+    bar = st.tabs(labels, key=key, on_change="rerun")
+    st.session_state[f"_kept_{key}"] = i
+    if st.query_params.get(TAB_URL) != str(i + 1):
+        st.query_params[TAB_URL] = str(i + 1)
+    st.session_state[f"_url_{key}"] = str(i + 1)
+    return bar
+
+
+def _open_tab(labels: list[str], key: str) -> int:
+    """The tab to open (0-based): a link's ``?tab=N`` the session has not seen yet, else the tab last clicked,
+    else the one kept (a language switch renames the tabs; a page switch forgets their state), else the first."""
+    text, seen = st.query_params.get(TAB_URL), f"_url_{key}"
+    if text is not None and text != st.session_state.get(seen):
+        st.session_state[seen] = text
+        if text.isdigit() and 1 <= int(text) <= len(labels):
+            return int(text) - 1
+        from tlviz import ui
+
+        ui.link_warning(TAB_URL, text)
+    clicked = st.session_state.get(key)
+    if clicked in labels:
+        return labels.index(clicked)
+    return min(st.session_state.get(f"_kept_{key}", 0), len(labels) - 1)
 
 
 def slide_height(height: int | None) -> int:

@@ -75,11 +75,11 @@ def test_qkv_search_bad_queries_give_a_message():
     assert not at.exception and "Type what you are looking for" in texts(at.error)
     at = open_page("transformer", state={"tf_qkv_query": "xyzzy qwerty"})
     assert not at.exception and "None of these words" in texts(at.error)
-    assert "Output:" in texts(at.markdown)  # the rest of the page keeps working
+    assert "Tokens → ids" in texts(at.markdown)  # the rest of the page keeps working
 
 
 def test_why_self_attention_table_and_timing():
-    at = open_page("transformer", cost_d="32")
+    at = open_page("transformer", cost_d="32", tab="6")
     assert not at.exception and not at.error
     assert "Why self-attention" in texts(at.subheader)
     tables = [t.value for t in at.table]
@@ -95,13 +95,13 @@ def test_why_self_attention_table_and_timing():
 
 
 def test_why_self_attention_bad_width_in_the_link():
-    at = open_page("transformer", cost_d="33")
+    at = open_page("transformer", cost_d="33", tab="6")
     assert not at.exception and "cost_d" in texts(at.warning)
     assert at.select_slider(key="tf_cost_d").value == 64
 
 
 def test_training_setup_facts():
-    at = open_page("transformer")
+    at = open_page("transformer", tab="6")
     assert not at.exception and not at.error
     assert "How the paper trained it" in texts(at.subheader)
     setup = next(t.value for t in at.table if "Paper section" in t.value.columns)
@@ -114,8 +114,9 @@ def test_training_setup_facts():
 
 def test_new_sections_in_greek():
     at = open_page("transformer", lang="el")
+    assert not at.exception and not at.error and any("αναζήτηση βίντεο" in e.label for e in at.expander)
+    at = open_page("transformer", lang="el", tab="6")
     assert not at.exception and not at.error
     assert "Γιατί self-attention" in texts(at.subheader) and "Πώς το εκπαίδευσε το άρθρο" in texts(at.subheader)
-    assert any("αναζήτηση βίντεο" in e.label for e in at.expander)
     at = open_page("seq2seq_attention", lang="el")
     assert not at.exception and "στένωμα" in texts(at.header)
