@@ -103,3 +103,30 @@ def test_heavy_lock_is_first_come_first_served():
     assert not lock.acquire(timeout=0.05)  # a timed-out waiter leaves the queue
     assert lock.waiting() == 0
     lock.release()
+
+
+def test_first_waiters_go_ahead_of_the_others_in_their_own_order():
+    lock = runtime.FairLock()
+    lock.acquire()
+    order = []
+
+    def worker(name, first):
+        lock.acquire(first=first)
+        order.append(name)
+        lock.release()
+
+    queued = [("a", False), ("b", False), ("F1", True), ("c", False), ("F2", True)]
+    threads = []
+    for i, (name, first) in enumerate(queued):
+        t = threading.Thread(target=worker, args=(name, first))
+        t.start()
+        threads.append(t)
+        while lock.waiting() < i + 1:
+            time.sleep(0.001)
+    assert not lock.acquire(timeout=0.02, first=True)  # a first waiter that times out leaves the queue too
+    lock.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["F1", "F2", "a", "b", "c"]
+    assert lock.waiting() == 0 and not lock._first
+

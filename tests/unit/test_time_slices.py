@@ -1,6 +1,8 @@
 """runtime.TimeSlices: a job holds the heavy-work lock across its steps for one time slice, then lets the next in
-line have a turn; the lock is free after close(), also when a step raises."""
+line have a turn; the lock is free after close(), also when a step raises; a run before its first curve point
+asks to go first."""
 
+import functools
 import threading
 import time
 
@@ -39,3 +41,28 @@ def test_the_lock_is_freed_when_a_step_raises():
         raise ValueError("bad batch")
     assert runtime.HEAVY.acquire(blocking=False)
     runtime.HEAVY.release()
+
+
+def test_a_run_asks_to_go_first_until_its_first_epoch_is_evaluated(monkeypatch):
+    from tests.unit.test_transfer import tiny_data, tiny_model
+    from tlviz import transfer as T
+
+    asked = []
+    real = runtime.exclusive
+
+    def spy(label="model work", on_wait=None, first=False):
+        asked.append(("lock", first))
+        return real(label, on_wait, first)
+
+    monkeypatch.setattr(runtime, "exclusive", spy)
+    tm = tiny_model()
+    plan = T.plan_for("finetune_last", len(tm.stages), 1)  # a frozen prefix: its features are cached first
+    slow = T.TrainConfig(epochs=3, batch_size=4, patience=None)
+    # A turn per step, so that every step asks for the lock:
+    monkeypatch.setattr(runtime.TimeSlices, "__init__", functools.partialmethod(runtime.TimeSlices.__init__,
+                                                                                seconds=0.0))
+    T.train(tm, tiny_data(), plan, slow, lambda e: e.evaluated and asked.append(("epoch", e.metrics["epoch"])))
+    first_epoch = asked.index(("epoch", 1))
+    before, after = asked[:first_epoch], [a for a in asked[first_epoch:] if a[0] == "lock"]
+    assert len(before) >= 3 and all(first for _, first in before)  # the cache and epoch 1's steps
+    assert after and not any(first for _, first in after)

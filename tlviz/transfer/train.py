@@ -133,7 +133,9 @@ def train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: TrainC
     (``info["best_epoch"]``: the highest validation accuracy, ties to the lower validation loss).
 
     The steps take :data:`tlviz.runtime.HEAVY` in time slices (:class:`tlviz.runtime.TimeSlices`), the cache and
-    every evaluation on their own, so several runs and the lessons of other students take turns.
+    every evaluation on their own, so several runs and the lessons of other students take turns; until its first
+    epoch is evaluated a run waits for its turns ahead of the others (``first``): every run of a class shows its
+    first curve point soon.
 
     The network trains in the channels-last memory layout (:func:`_channels_last`) and leaves as it came.
     """
@@ -193,7 +195,7 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
         event(0, total, math.nan, phase="prepare",
               message=_("Computing the frozen blocks' features once ({n} blocks)…").format(n=p))
         t0 = time.perf_counter()
-        with runtime.exclusive(turns.label):
+        with runtime.exclusive(turns.label, first=True):  # before the first curve point: ahead of others' turns
             tm.model.eval()
             x_train, x_val = _compute_prefix(tm, data.x_train, p), _compute_prefix(tm, data.x_val, p)
         hist.info["cache_seconds"] = time.perf_counter() - t0
@@ -214,7 +216,7 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
             if stop():
                 status = "user"
                 break
-            with turns.step(), runtime.own_rng(rng):
+            with turns.step(first=epoch == 1), runtime.own_rng(rng):
                 idx = perm[sl]
                 xb, yb = x_train[idx], data.y_train[idx]
                 if start == 0:
