@@ -23,6 +23,7 @@ from tlviz.bert_attention import (
     mask_positions,
     mean_row,
     neuron_view,
+    traced,
     view,
 )
 from tlviz.bert_attribution import Attribution, attribute
@@ -30,7 +31,7 @@ from tlviz.bert_nsp import NextSentence, next_sentence, nsp_head
 from tlviz.bert_text import MAX_TOKENS, language_note, mask_word, split_pair, word_choice, words
 from tlviz.errors import InputError
 from tlviz.i18n import _
-from tlviz.mlm import KEPT, MASKED, RANDOM, UNCHANGED, MaskingRun, fill_mask, masking_recipe, mlm_mask
+from tlviz.mlm import KEPT, MASKED, RANDOM, UNCHANGED, MaskingRun, fill_mask, masking_recipe, mlm_mask, top_fills
 from tlviz.params import count_parameters
 
 __all__ = ["DEFAULT", "EXAMPLES", "IG_AUTO_MAX_PARAMS", "MAX_TOKENS", "KEPT", "MASKED", "RANDOM", "UNCHANGED",
@@ -221,9 +222,9 @@ def read(bm: MaskedLM, text: str, picked: int | None = None, top_k: int = 5) -> 
     """Everything section 1 and 2 of the lesson show for ``text`` with its ``picked``-th word masked (None: as
     typed): attention of every head, the [MASK] predictions of an MLM head, the hidden word, a language note."""
     query = mask_word(text, picked) if picked is not None else text
-    trace = attentions(bm, query)
+    trace, logits = traced(bm, query)  # attention and predictions from one forward pass
     masks = tuple(mask_positions(trace, bm.tokenizer.mask_token_id))
-    preds = fill_mask(bm, query, top_k=top_k) if bm.has_mlm and masks else []
+    preds = top_fills(bm, logits, list(masks), top_k) if logits is not None and masks else []
     truth = words(text)[picked][2].lower() if picked is not None and len(preds) == 1 else None
     return Reading(query, trace, masks, tuple(tuple(c) for c in preds), truth,
                    language_note(bm, text, trace.tokens))

@@ -84,6 +84,12 @@ def _segments(bm, enc, text: str, ids):
 
 def attentions(bm, text: str, with_qk: bool = True) -> AttentionTrace:
     """Every layer's and head's attention for ``text`` (a sentence, or ``A [SEP] B``), from one forward pass."""
+    return traced(bm, text, with_qk)[0]
+
+
+def traced(bm, text: str, with_qk: bool = True) -> tuple[AttentionTrace, Any]:
+    """:func:`attentions` of ``text`` and, from the same forward pass, the MLM head's ``(T, V)`` float logits
+    (torch; None for a model without the head): what a student's sentence needs, in one pass instead of two."""
     import numpy as np
     import torch
 
@@ -120,8 +126,10 @@ def attentions(bm, text: str, with_qk: bool = True) -> AttentionTrace:
         keys = torch.stack([split(captured[(i, "k")]) for i in range(L)]).numpy()
     special_ids = set(bm.tokenizer.all_special_ids)
     special = np.array([int(i) in special_ids and int(i) != bm.tokenizer.mask_token_id for i in ids])
-    return AttentionTrace(bert_text.tokens(bm, ids), weights, _segments(bm, enc, text, ids), ids.numpy(), special,
-                          queries, keys, bm.name)
+    logits = getattr(out, "logits", None) if bm.has_mlm else None
+    trace = AttentionTrace(bert_text.tokens(bm, ids), weights, _segments(bm, enc, text, ids), ids.numpy(), special,
+                           queries, keys, bm.name)
+    return trace, None if logits is None else logits[0].float()
 
 
 def mask_positions(trace: AttentionTrace, mask_token_id: int) -> list[int]:

@@ -16,8 +16,8 @@ class Attribution:
     """Layer integrated gradients on the embeddings for one predicted token at one [MASK].
 
     ``scores`` (T,): each input token's attribution (summed over the embedding width, then divided by the sum of
-    absolute values so the bars are comparable between sentences); ``delta``: captum's convergence error, the
-    completeness gap |sum of raw attributions - (p(input) - p(baseline))| in probability units.
+    absolute values so the bars are comparable between sentences); ``delta``: the convergence error (captum's
+    definition), the completeness gap |sum of raw attributions - (p(input) - p(baseline))| in probability units.
     """
 
     tokens: list[str]
@@ -74,30 +74,36 @@ def attribute(bm, text: str, mask_index: int = 0, target: str | None = None, ste
     if not 0 <= mask_index < len(positions):
         raise InputError(_("There are only {n} [MASK]s in the sentence.").format(n=len(positions)))
     pos = positions[mask_index]
-    probs = torch.softmax(mlm.mlm_logits(bm, enc)[pos], -1)  # (V,)
-    if target is None:
-        target_id = int(probs.argmax())
-    else:
-        target_id = tok.convert_tokens_to_ids(target)
-        if target_id is None or target_id == tok.unk_token_id:
-            raise InputError(_("'{word}' is not a word piece of this model's vocabulary.").format(word=target))
+    target_id = None if target is None else _piece_id(tok, target)
     keep = torch.tensor([int(i) in set(tok.all_special_ids) for i in ids[0]])  # (T,)
     baseline = torch.where(keep, ids[0], torch.full_like(ids[0], tok.pad_token_id))[None]  # (1, T)
     extra = {k: v for k, v in bert_text.model_inputs(bm, enc).items() if k != "input_ids"}
-
-    def forward(input_ids):
-        n = input_ids.shape[0]
-        kwargs = {k: v.expand(n, -1) for k, v in extra.items()}
-        logits = bm.model(input_ids=input_ids, **kwargs).logits[:, at]  # (n, V): the [MASK]'s
-        return torch.softmax(logits.float(), -1)[:, target_id]  # (n,)
-
     head = bm.model.get_output_embeddings()  # the vocabulary projection of a Hugging Face masked LM
     at = 0 if head is not None else pos  # with the projection cut to the [MASK] (_vocabulary_at) it is logit 0
-    lig = LayerIntegratedGradients(forward, bm.model.get_input_embeddings())
+
+    def probabilities(input_ids):  # (n, T) -> (n, V): the [MASK]'s distribution
+        n = input_ids.shape[0]
+        kwargs = {k: v.expand(n, -1) for k, v in extra.items()}
+        return torch.softmax(bm.model(input_ids=input_ids, **kwargs).logits[:, at].float(), -1)
+
+    lig = LayerIntegratedGradients(lambda input_ids: probabilities(input_ids)[:, target_id],
+                                   bm.model.get_input_embeddings())
     with runtime.exclusive("integrated gradients"), _vocabulary_at(head, pos):
-        attr, delta = lig.attribute(ids, baselines=baseline, n_steps=int(steps), internal_batch_size=int(steps),
-                                    return_convergence_delta=True)
+        with torch.no_grad():  # the input and the baseline in one pass: the prediction and both ends of the path
+            ends = probabilities(torch.cat([ids, baseline]))  # (2, V)
+        if target_id is None:
+            target_id = int(ends[0].argmax())
+        attr = lig.attribute(ids, baselines=baseline, n_steps=int(steps), internal_batch_size=int(steps))
+    # captum's convergence delta, from the pass above instead of two more: sum(attr) - (F(input) - F(baseline))
+    delta = attr.sum() - (ends[0, target_id] - ends[1, target_id])
     scores = attr[0].sum(-1).detach().float().numpy()  # (T, E) -> (T,)
     norm = np.abs(scores).sum() or 1.0
     return Attribution(bert_text.tokens(bm, ids[0]), scores / norm, bert_text.tokens(bm, [target_id])[0],
-                       float(probs[target_id]), pos, float(delta.abs().sum()), int(steps))
+                       float(ends[0, target_id]), pos, float(delta.abs()), int(steps))
+
+
+def _piece_id(tok, piece: str) -> int:
+    found = tok.convert_tokens_to_ids(piece)
+    if found is None or found == tok.unk_token_id:
+        raise InputError(_("'{word}' is not a word piece of this model's vocabulary.").format(word=piece))
+    return int(found)

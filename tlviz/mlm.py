@@ -76,15 +76,20 @@ def mask_ids(bm, ids) -> list[int]:
 
 def fill_mask(bm, text: str, top_k: int = 5) -> list[list[tuple[str, float]]]:
     """For each [MASK] in ``text``, in order: the ``top_k`` word pieces with their probabilities, best first."""
-    import torch
-
     need_mlm(bm)
     enc = bert_text.encode(bm, text)
     positions = mask_ids(bm, enc["input_ids"][0])
     if not positions:
         raise InputError(_("There is no [MASK] in the sentence: type [MASK] where a word should be guessed, or "
                            "pick a word to mask."))
-    probs = torch.softmax(mlm_logits(bm, enc)[positions], dim=-1)  # (M, V)
+    return top_fills(bm, mlm_logits(bm, enc), positions, top_k)
+
+
+def top_fills(bm, logits, positions: list[int], top_k: int = 5) -> list[list[tuple[str, float]]]:
+    """:func:`fill_mask` read off a forward pass's ``(T, V)`` logits at the [MASK] ``positions``."""
+    import torch
+
+    probs = torch.softmax(logits[positions], dim=-1)  # (M, V)
     top = probs.topk(max(1, min(int(top_k), probs.shape[-1])), dim=-1)
     return [list(zip(bert_text.tokens(bm, top.indices[m]), [float(p) for p in top.values[m]]))
             for m in range(len(positions))]
