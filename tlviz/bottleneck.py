@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
 from tlviz import seq2seq, training
 from tlviz.errors import InputError
@@ -92,30 +91,15 @@ def train_copy(model, steps: int, max_len: int, batch: int = 64, lr: float = 1e-
     ``seed * 1_000_003 + i`` whatever the model. The callback's events count steps from ``offset`` out of
     ``total`` (so two runs in a row share one progress bar) and carry ``message``.
     """
-    from tlviz import runtime
-
     c = model.config
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if steps >= 20 \
-        else None
-    loss_fn = nn.CrossEntropyLoss()
+    opt, sched = seq2seq.optimiser(model, lr, steps)
     history, t0 = training.History(info={"batch": batch, "lr": lr, "seed": seed}), time.perf_counter()
     for step in range(1, steps + 1):
         part = strings(batch, max_len, seed * 1_000_003 + step)
-        with runtime.exclusive("bottleneck training"), seq2seq.one_thread():
-            model.train()
-            src, lengths = seq2seq.encode_batch(part, c.src_vocab)  # (B, S), (B,)
-            tgt_in, tgt_out = _pad_targets(part, c.tgt_vocab)  # (B, S+1) each
-            logits = model(src, lengths, tgt_in)  # (B, T, V)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))  # (B*T, V) vs (B*T,)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            if sched is not None:
-                sched.step()
-            model.eval()
-        event = training.StepEvent(offset + step, total or steps, float(loss.item()), {},
+        src, lengths = seq2seq.encode_batch(part, c.src_vocab)  # (B, S), (B,)
+        loss = seq2seq.train_step(model, opt, sched, src, lengths, *_pad_targets(part, c.tgt_vocab),  # (B, S+1)
+                                  label="bottleneck training")
+        event = training.StepEvent(offset + step, total or steps, loss, {},
                                    time.perf_counter() - t0, step == steps, message=message)
         history.record(event)
         if callback is not None:

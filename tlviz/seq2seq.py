@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tlviz import training
+from tlviz import runtime, training
 from tlviz.attention import masked_softmax
 from tlviz.errors import InputError
 from tlviz.i18n import _
@@ -147,8 +147,6 @@ class Seq2Seq(nn.Module):
 
 def one_thread():
     """One torch thread for this model's tiny matrices (see :func:`tlviz.runtime.torch_threads`)."""
-    from tlviz import runtime
-
     return runtime.torch_threads(1)
 
 
@@ -263,7 +261,6 @@ def translate(model, text: str, max_out: int | None = None, normalise: bool = Tr
     ``text`` is checked first (:func:`tlviz.data.dates.check_source`): empty, too long or unknown characters
     raise :class:`InputError`. Pure given the model's weights: the same text gives the same trace.
     """
-    from tlviz import runtime
     from tlviz.data import dates
 
     c = model.config
@@ -296,8 +293,6 @@ def translate(model, text: str, max_out: int | None = None, normalise: bool = Tr
 
 def evaluate(model, examples, batch: int = 500) -> dict[str, float]:
     """Exact match (whole output right) and character accuracy on ``examples`` (DateExample-like)."""
-    from tlviz import runtime
-
     c = model.config
     exact = chars = total_chars = 0
     with runtime.exclusive("seq2seq evaluation"), one_thread():
@@ -315,8 +310,6 @@ def evaluate(model, examples, batch: int = 500) -> dict[str, float]:
 def alignment_hits(model, examples, batch: int = 500) -> float:
     """Share of output digits whose strongest attention falls inside the source span they come from (the
     year digits on the year, the month digits on the month, the day digits on the day)."""
-    from tlviz import runtime
-
     c = model.config
     hits = total = 0
     for i in range(0, len(examples), batch):
@@ -334,6 +327,32 @@ def alignment_hits(model, examples, batch: int = 500) -> float:
     return hits / max(1, total)
 
 
+def optimiser(model: nn.Module, lr: float, steps: int):
+    """Adam and a one-cycle schedule over ``steps`` (None below 20 steps: its warm-up divides by zero there)."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if steps >= 20 \
+        else None
+    return opt, sched
+
+
+def train_step(model: nn.Module, opt, sched, src, lengths, tgt_in, tgt_out, label: str) -> float:
+    """One teacher-forced step of an encoder-decoder on a batch, under the heavy-work lock on one thread; the model
+    is left in eval mode. ``src`` (B, S) with ``lengths`` (B,); ``tgt_in``, ``tgt_out`` (B, T). Returns the loss."""
+    device = _device(model)
+    with runtime.exclusive(label), one_thread():
+        model.train()
+        logits = model(src.to(device), lengths, tgt_in.to(device))  # (B, T, V)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.to(device).reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        model.eval()
+    return float(loss.item())
+
+
 def train(model: Seq2Seq, steps: int = 3000, batch: int = 128, lr: float = 3e-3, seed: int = 0,
           eval_every: int = 0, eval_size: int = 500, callback: training.Callback | None = None,
           should_stop: training.ShouldStop | None = None) -> training.History:
@@ -346,42 +365,25 @@ def train(model: Seq2Seq, steps: int = 3000, batch: int = 128, lr: float = 3e-3,
     ``should_stop()`` is asked before every step: True ends the run there (status ``"user"``), keeping what was
     learnt. Returns the run's :class:`tlviz.training.History`; the model is left in eval mode whatever happens.
     """
-    from tlviz import runtime
     from tlviz.data import dates
 
     config = model.config
     train_dates, held_dates = dates.split_dates(seed=0)
     held = dates.sample(held_dates, eval_size, seed=1) if eval_every else []
-    device = _device(model)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    # One-cycle warm-up needs a few steps to warm up in (it divides by zero below about 20); shorter runs keep lr.
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if steps >= 20 \
-        else None
-    loss_fn = nn.CrossEntropyLoss()
+    opt, sched = optimiser(model, lr, steps)
     history = training.History(info={"batch": batch, "lr": lr, "seed": seed, "attention": config.attention})
-    t0 = time.perf_counter()
-    status = "user"
+    t0, status = time.perf_counter(), "user"
     try:
         for step in range(1, steps + 1):
             if should_stop is not None and should_stop():
                 break
             part = dates.sample(train_dates, batch, seed=seed * 1_000_003 + step)
-            with runtime.exclusive("seq2seq training"), one_thread():
-                model.train()
-                src, lengths = encode_batch([e.source for e in part], config.src_vocab)
-                tgt_in, tgt_out = _targets([e.target for e in part], config.tgt_vocab)
-                logits = model(src.to(device), lengths, tgt_in.to(device))  # (B, T, V)
-                loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.to(device).reshape(-1))  # (B*T, V)
-                opt.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                model.eval()
+            src, lengths = encode_batch([e.source for e in part], config.src_vocab)  # (B, S), (B,)
+            loss = train_step(model, opt, sched, src, lengths, *_targets([e.target for e in part], config.tgt_vocab),
+                              label="seq2seq training")
             evaluated = bool(eval_every) and (step % eval_every == 0 or step == steps)
             metrics = evaluate(model, held) if evaluated else {}
-            event = training.StepEvent(step, steps, float(loss.item()), metrics, time.perf_counter() - t0, evaluated)
+            event = training.StepEvent(step, steps, loss, metrics, time.perf_counter() - t0, evaluated)
             history.record(event)
             if callback is not None:
                 callback(event)
@@ -445,7 +447,7 @@ def _load_uncached(name_or_path: str) -> Seq2Seq:
 
 def load(name_or_path: str = DEFAULT) -> Seq2Seq:
     """The shared, read-only date model (catalogue name or path of a seq2seq checkpoint)."""
-    from tlviz import models, runtime
+    from tlviz import models
 
     key = ("seq2seq", str(name_or_path).strip())
     with runtime.exclusive(f"loading {name_or_path}"):
