@@ -179,13 +179,3 @@ def expected_ranks(bm, cases=LECTURE_MASKS) -> list[WordRank]:
         out.append(WordRank(sentence, word, pieces, 1 + int((probs > probs[wid]).sum()), float(probs[wid]),
                             bert_text.tokens(bm, [int(probs.argmax())])[0], int(probs.shape[0])))
     return out
-
-
-def ranks_line(ranks: list[WordRank]) -> str:
-    """The ranks in one English line for a model's catalogue note."""
-    def one(r: WordRank) -> str:
-        split = f" for its first piece '{r.pieces[0]}' ({' '.join(r.pieces)})" if len(r.pieces) > 1 else ""
-        return f"'{r.expected}' #{r.rank:,}{split}, first guess '{r.first}'"
-
-    return (f"Lecture sentences, rank of the expected word among {ranks[0].vocab_size:,} word pieces: "
-            + "; ".join(map(one, ranks)) + ".") if ranks else ""

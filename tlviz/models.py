@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tlviz import checkpoints
+from tlviz import card_notes, checkpoints
 from tlviz.errors import InputError
 from tlviz.i18n import N_, _
 
@@ -194,7 +194,7 @@ def _checkpoint_cards() -> list[ModelCard]:
         nbytes = (sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir()
                   else path.stat().st_size)
         cards.append(ModelCard(meta.name, meta.family, "checkpoint", str(path), True, _human(params, nbytes),
-                               meta.note, params=params, library="tlviz", default=is_default))
+                               card_notes.note(meta), params=params, library="tlviz", default=is_default))
     return cards
 
 

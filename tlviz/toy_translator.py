@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tlviz import card_notes
 from tlviz.errors import InputError
 from tlviz.i18n import N_, _
 
@@ -59,6 +60,7 @@ class ToyTranslator:
     snapshots: tuple[int, ...] = ()
     step: int | None = None  # the snapshot this is (None: the finished model, or not from a checkpoint)
     path: str = ""  # its checkpoint file ("" when not loaded from one)
+    meta: Any = None  # its checkpoint's CheckpointMeta (None when not loaded from one): the note in any language
 
     @property
     def config(self) -> TransformerConfig:
@@ -175,7 +177,8 @@ def caption(translator: ToyTranslator) -> str:
     from tlviz.transformer import count_parameters
 
     parts = (f"**{_(translator.name)}**", describe(translator.config),
-             _("{n:,} parameters").format(n=count_parameters(translator.model)), translator.note)
+             _("{n:,} parameters").format(n=count_parameters(translator.model)),
+             card_notes.note(translator.meta) if translator.meta is not None else translator.note)
     return " · ".join(p for p in parts if p)
 
 
@@ -372,6 +375,6 @@ def load(name_or_path: str = DEFAULT, step: int | None = None) -> ToyTranslator:
         for p in model.parameters():
             p.requires_grad_(False)
         return ToyTranslator(model.eval(), get_task(meta.extra["task"]), name=meta.name, note=meta.note,
-                             metrics=meta.metrics, snapshots=snapshots, step=step, path=str(path))
+                             metrics=meta.metrics, snapshots=snapshots, step=step, path=str(path), meta=meta)
 
     return models.cached(("transformer", str(path.resolve()), step), factory)

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from tlviz import bert
+from tlviz import bert, card_notes
 from tlviz.checkpoints import CHECKPOINT_DIR, read_folder_meta
 from tlviz.data import corpus
 from tlviz.errors import InputError
+from tlviz.i18n import set_language
 from tlviz.viz import bert as vb
 
 EVIL = ["<img src=x onerror=alert(1)>", "</script><script>alert('x')</script>", 'say "hi" & \\n \\\\ it\'s',
@@ -472,5 +473,13 @@ def test_lecture_sentences_ranks_under_the_small_mlm_are_measured_and_in_its_not
     measured = mlm_ranks.measure(folder)
     meta = read_folder_meta(folder)
     assert {f"{r.sentence} -> {r.expected}": r.rank for r in measured} == meta.metrics["lecture_ranks"]
-    assert mlm.ranks_line(measured) in meta.note and "'capital' #" in meta.note
+    line = card_notes.lecture_ranks(meta.metrics["lecture_words"], measured[0].vocab_size)
+    assert line in meta.note and "'capital' #" in meta.note and line.startswith("Lecture sentences, rank")
+    assert [w["rank"] for w in meta.metrics["lecture_words"]] == [r.rank for r in measured]
+    set_language("el")
+    try:
+        greek = card_notes.note(meta)
+    finally:
+        set_language("en")
+    assert f"#{measured[-1].rank:,}" in greek and any("α" <= ch <= "ω" for ch in greek)  # the same numbers, in Greek
     assert all(r.rank > 1 for r in measured)  # honest: it misses every showcase word (bert-base-uncased does not)

@@ -4,8 +4,8 @@
 
 Prints one line per lecture sentence (``tlviz.mlm.LECTURE_MASKS``): the expected word's rank among the whole
 vocabulary (1 = the model's first guess), its probability and the first guess. ``--write`` also puts the ranks into
-the checkpoint's description (``tlviz_meta.json``: ``metrics["lecture_ranks"]`` and the catalogue note's last
-sentence), as the small-MLM recipe does after every save.
+the checkpoint's description (``tlviz_meta.json``: ``metrics["lecture_ranks"]``, ``metrics["lecture_words"]``
+and the catalogue note's last sentence, :mod:`tlviz.card_notes`), as the small-MLM recipe does after every save.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 from tlviz.checkpoints import CHECKPOINT_DIR
 
 FOLDER = CHECKPOINT_DIR / "mlm_small"
-_NOTE_START = "Lecture sentences, rank"
 
 
 def measure(folder: Path = FOLDER):
@@ -28,18 +27,19 @@ def measure(folder: Path = FOLDER):
 
 
 def write(folder: Path = FOLDER, ranks=None) -> str:
-    """Put the ranks into ``folder``'s tlviz_meta.json (replacing earlier ones); returns the note's new line."""
-    from tlviz import mlm
+    """Put the ranks into ``folder``'s tlviz_meta.json (replacing earlier ones: ``metrics["lecture_ranks"]`` and
+    ``metrics["lecture_words"]``, which the note is written from); returns the note's line about them."""
+    from tlviz import card_notes
     from tlviz.checkpoints import read_folder_meta, save_folder_meta
 
     ranks = measure(folder) if ranks is None else ranks
     meta = read_folder_meta(folder)
-    line = mlm.ranks_line(ranks)
-    kept = meta.note.split(" " + _NOTE_START)[0]
-    meta.note = f"{kept} {line}".strip()
     meta.metrics["lecture_ranks"] = {f"{r.sentence} -> {r.expected}": r.rank for r in ranks}
+    meta.metrics["lecture_words"] = [{"word": r.expected, "rank": r.rank, "first": r.first, "pieces": list(r.pieces)}
+                                     for r in ranks]
+    meta.note = card_notes.note(meta)
     save_folder_meta(folder, meta)
-    return line
+    return card_notes.lecture_ranks(meta.metrics["lecture_words"], ranks[0].vocab_size if ranks else 0)
 
 
 def main(argv: list[str] | None = None) -> None:

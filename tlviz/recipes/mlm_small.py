@@ -162,16 +162,12 @@ def save(model, tokenizer, out: Path, metrics: dict, train_info: dict) -> None:
     tokenizer.save_pretrained(out)
     params = sum(p.numel() for p in model.parameters())
     cfg = model.config
-    note = (f"Small masked LM trained here ({cfg.num_hidden_layers} layers x {cfg.hidden_size}, "
-            f"{cfg.num_attention_heads} heads, 8k uncased WordPiece) on ~2M words of English from packages for "
-            f"{train_info['minutes']:.0f} min on 2 CPU cores: held-out top-1 {metrics['top1']:.1%}, top-5 "
-            f"{metrics['top5']:.1%}. Grammar often right, meaning often not; bert-base-uncased is far better.")
     meta = CheckpointMeta(
         name="Small masked LM (trained here, offline)", family="bert", recipe=RECIPE,
         config={k: getattr(cfg, k) for k in ("vocab_size", "hidden_size", "num_hidden_layers",
                                               "num_attention_heads", "intermediate_size",
                                               "max_position_embeddings")},
-        note=note,
+        note="",  # written by mlm_ranks.write below, with the lecture sentences' ranks
         metrics={"params": params, "heldout_top1": round(metrics["top1"], 4),
                  "heldout_top5": round(metrics["top5"], 4), "heldout_masked_positions": metrics["masked_positions"],
                  "heldout_sentences": metrics["sentences"], **train_info},

@@ -12,7 +12,10 @@ from __future__ import annotations
 import argparse
 import time
 
+from tlviz import card_notes
 from tlviz.checkpoints import CHECKPOINT_DIR
+
+RECIPE = "tlviz.recipes.seq2seq_dates"
 
 OUT = CHECKPOINT_DIR / "seq2seq_dates.safetensors"
 
@@ -54,10 +57,9 @@ def main(argv=None) -> None:
                "held_out_char_accuracy": round(scores["char_accuracy"], 4),
                "alignment_hits": round(float(align), 4), "held_out_examples": len(held), "steps": args.steps,
                "batch": args.batch, "train_minutes": round(minutes, 1), "per_format_exact_match": per_format}
-    note = (f"Trained by us on synthetic dates: {scores['exact_match']:.1%} exact match on {len(held)} held-out "
-            f"dates never seen in training; {align:.0%} of output digits attend most to the right source part.")
+    note = card_notes.write(RECIPE, metrics)
     path = seq2seq.save(model, args.out, name=seq2seq.DEFAULT, note=note, metrics=metrics,
-                        recipe="tlviz.recipes.seq2seq_dates", default=True)
+                        recipe=RECIPE, default=True)
     print(note)
     print(metrics)
     print(f"saved {path} ({path.stat().st_size / 1024:.0f} kB) in {minutes:.1f} min")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from tlviz import checkpoints
+from tlviz import card_notes, checkpoints
 from tlviz.checkpoints import CheckpointMeta
 
 PLAN = {  # task -> (file, catalogue name, steps, default?)
@@ -87,13 +87,11 @@ def train(task_name: str, steps: int | None = None, threads: int = 1, seed: int 
                "snapshot_held_out_token_accuracy": {**snapshot_acc, str(history.steps[-1]): round(val_acc, 4)},
                "held_out_pairs": len(task.held_out), "train_pairs": len(task.train), "steps": history.steps[-1],
                "train_seconds": round(train_s, 1), "threads": threads}
-    note = (f"Trained here from scratch on {len(task.train)} {task.title} pairs: held-out token accuracy "
-            f"{val_acc:.1%}, whole sentences exactly right {val_exact:.1%} ({len(task.held_out)} unseen pairs). "
-            "A toy: it knows only its small grammar.")
     meta = CheckpointMeta(name=name, family="transformer", recipe="tlviz.recipes.transformer_toy",
-                          config=sm.config.to_dict(), note=note, metrics=metrics,
+                          config=sm.config.to_dict(), note="", metrics=metrics,
                           extra={"default": is_default, "task": task_name, "snapshots": sorted(map(int, snapshot_acc)),
                                  "src_vocab": list(sv.tokens), "tgt_vocab": list(tv.tokens)})
+    meta.note = card_notes.note(meta)
     state = {**sm.model.state_dict(), **snapshots}
     path = checkpoints.save(checkpoints.CHECKPOINT_DIR / file, state, meta)
     log(f"[{task_name}] saved {path}: {metrics}")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tlviz import card_notes
 from tlviz.checkpoints import CHECKPOINT_DIR, CheckpointMeta, save
 from tlviz.vit import DEFAULT, ViTConfig, build
 
@@ -165,21 +166,17 @@ def main(argv=None) -> None:
           + ", ".join(f"{c} {a:.2f}" for c, a in zip(data.classes, per_class)), flush=True)
     runs = history + [{"epochs": round(step / steps_per_epoch, 1), "train_seconds": round(train_s),
                        "test_accuracy": round(acc, 4), "lr": args.lr, "batch": args.batch}]
-    total_s = sum(r.get("train_seconds") or 0 for r in runs)
-    how = (f"trained {total_s / 60:.0f} min on a CPU" if len(runs) == 1 else
-           f"trained in {len(runs)} budget-limited runs, {total_s / 60:.0f} min on a CPU")
     meta = CheckpointMeta(
         name=NAME, family="vit", recipe="tlviz.recipes.vit_animals",
         config={**config.to_dict(), "mean": [MEAN], "std": [STD], "grey": True},
-        note=(f"Our own ViT ({params / 1e3:.0f}k parameters, 7x7 patches of 4x4 px) {how}: {acc:.1%} test accuracy "
-              "on Animal-MNIST's 2,000 held-out silhouettes (10 animals, 28x28 grey). It knows only these "
-              "silhouettes, not photos."),
+        note="",
         metrics={"test_accuracy": round(acc, 4), "train_accuracy": round(train_acc, 4), "params": params,
                  "epochs": round(step / steps_per_epoch, 1), "steps": step, "train_seconds": round(train_s),
                  "runs": runs, "stopped_early": stopped_early,
                  "per_class_test_accuracy": {c: round(float(a), 4) for c, a in zip(data.classes, per_class)},
                  "dataset": "Animal-MNIST (animal-mnist==0.4), split(0.2, seed=0): 8000 train / 2000 test"},
         extra={"default": True, "labels": list(data.classes), "dataset": "animal_mnist"})
+    meta.note = card_notes.note(meta)  # its total minutes over every budget-limited run
     path = save(args.out, model.state_dict(), meta)
     print(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tlviz import card_notes
 from tlviz.i18n import N_, _
 from tlviz.viz import fit
 from tlviz.viz.core import (
@@ -88,7 +89,7 @@ def date_formats() -> str:
 def model_note(meta, history=None, final: bool = False) -> str:
     """The line under a model: a checkpoint's own note (``meta``), or a retrained run's numbers (its History)."""
     if history is None:
-        return meta.note if meta is not None else ""
+        return card_notes.note(meta) if meta is not None else ""
     if final:
         return _(TEXT["retrained"]).format(s=history.seconds, loss=history.losses[-1],
                                            em=history.last("exact_match") or 0.0)
