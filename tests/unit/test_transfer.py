@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -522,9 +523,14 @@ def test_a_queued_run_gives_exactly_the_numbers_of_a_run_of_its_own():
     twin = T.new_run(3, spec, data, names, params)  # a second student asks for the very same run
     T.start(twin, queue, "student 2", 0.0)
     assert twin.job is runs[0].job and not twin.replay
+    while twin.job is not None and not twin.job.is_over:  # the twin's page polls: each poll adds the new events
+        T.follow(twin, 0.0)
+        assert twin.history.losses == alone.losses[:len(twin.history.losses)]  # a prefix of the run, in order
+        time.sleep(0.005)
     for r in [*runs, twin]:
-        r.job.done.wait(60)
-        T.follow(r, 1e9)
+        if r.job is not None:
+            r.job.done.wait(60)
+            T.follow(r, 1e9)
     shared, other = runs
     assert shared.status == twin.status == other.status == "finished"
     assert shared.history.losses == alone.losses == twin.history.losses  # bit for bit

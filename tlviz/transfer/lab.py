@@ -152,6 +152,7 @@ class Run:
     job: Any = None  # the tlviz.jobs.Job it follows, until it ends
     followed_at: float = 0.0
     replay: bool = False  # the job had finished when this run asked for it: replay it
+    events_seen: int = 0  # how many of the job's events ``history`` holds (follow() records only the newer ones)
 
     @property
     def strategy(self) -> str:
@@ -225,7 +226,7 @@ def follow(run: Run, now: float) -> Run:
     if job is None:
         return run
     events = visible_events(run, now)
-    run.history = _history(events, job.result.history.info if isinstance(job.result, Trained) else {})
+    _catch_up(run, events, job.result.history.info if isinstance(job.result, Trained) else {})
     replaying = run.replay and len(events) < len(job.events)
     run.status = "waiting" if job.status == "waiting" else "running" if not job.is_over or replaying else job.status
     if run.over:
@@ -260,6 +261,17 @@ def leave(run: Run, queue, student: str, now: float) -> Run:
     if job.followers or run.replay or job.status == "waiting":
         return stop_following(run, now)
     return run
+
+
+def _catch_up(run: Run, events: Sequence[StepEvent], info: dict) -> None:
+    """Record in ``run.history`` the events it lacks: it holds the first ``run.events_seen`` of ``events`` (the
+    job's, in order), so a page polling every second costs the new events, not the whole run again."""
+    if run.events_seen > len(events) or run.history.status != "running":
+        run.history, run.events_seen = History(), 0
+    for e in events[run.events_seen:]:
+        run.history.record(e)
+    run.events_seen = len(events)
+    run.history.info.update(info)
 
 
 def _history(events: Sequence[StepEvent], info: dict) -> History:
