@@ -32,10 +32,11 @@ REPLAY_S = 4.0
 STATUS = {"waiting": N_("waiting"), "running": N_("training"), "finished": N_("finished"),
           "early": N_("early-stopped"), "user": N_("stopped"), "failed": N_("failed"), "left": N_("left the queue")}
 
-#: Measured seconds per epoch of the default lab (60 images per class, 64 px, 2 cores, quiet) by strategy, and
-#: the one-off feature cache: the waiting students' estimate.
-EPOCH_S = {"feature_extraction": 0.05, "finetune_last": 0.5, "full": 4.5, "scratch": 3.9}
-CACHE_S, DEFAULT_IMAGES = 2.0, 600
+#: Measured seconds per epoch of the default lab (60 images per class, 64 px, 2 cores, quiet, channels-last) by
+#: strategy, and the one-off feature cache: the waiting students' estimate (measured 0.01 / 0.2 / 1.8 / 1.8 s per
+#: epoch and a 0.4-0.7 s cache; rounded up for the epochs' spread and a class's load).
+EPOCH_S = {"feature_extraction": 0.05, "finetune_last": 0.3, "full": 2.2, "scratch": 2.2}
+CACHE_S, DEFAULT_IMAGES = 1.0, 600
 
 
 def history_csv(runs: dict[str, History]) -> str:
