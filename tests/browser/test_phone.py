@@ -27,10 +27,8 @@ SHOTS = Path("/tmp/shots")
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True, has_touch=True)
 PAGES = [("", "home")] + [(Path(lesson.page).stem, Path(lesson.page).stem) for lesson in available_lessons()]
 #: Pages whose every figure is checked for overlapping and cut texts (a box overlapping by 4 px or less is a touch:
-#: a text box holds its font's full line height). All pages but two not fixed yet at 390 px: the ImageNet milestones
-#: (legend under the rotated names of the parameter bars; the human line's label on a bar's value; a title cut) and
-#: What transfer learning is (long bar names and a title cut at the figure's edges).
-FIGURE_PAGES = {name for _, name in PAGES} - {"imagenet_milestones", "what_is_transfer"}
+#: a text box holds its font's full line height): all of them.
+FIGURE_PAGES = {name for _, name in PAGES}
 #: The pages the lecturer saw overprinted, checked in Greek too (longer words, the class's language).
 GREEK_PAGES = ["seq2seq_attention", "positional_encoding", "transformer", "bert"]
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz import fit
 from tlviz.viz.core import ATTENTION_SCALE, MASK_COLOR, RUN_COLORS, _layout, line_curves
 
 #: The receptive field's cells, darkest where they were seen first (the attention blues, reversed).
@@ -111,8 +112,11 @@ def params_bars(summaries: Sequence, title: str | None = None):
     fig.add_trace(go.Scatter(x=[n for n, _v in lect], y=[v for _n, v in lect], mode="markers", name=_("lecture"),
                              marker=dict(symbol="diamond", size=14, color=RUN_COLORS[1])))
     fig.update_yaxes(title=_("parameters (millions)"))
-    return _layout(fig, title or _("Parameters of each milestone"), 400,
-                   legend=LEGEND)
+    fig.update_xaxes(tickvals=names, ticktext=[fit.wrap(n, 14) for n in names], tickangle=-45)  # short lines: not cut
+    fig = _layout(fig, title or _("Parameters of each milestone"), 420,
+                  legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))  # above the plot: the names below
+    fig.update_layout(margin=dict(t=80))  # (slanted on a phone) ran into a key under it
+    return fit.title(fig)
 
 
 def errors_chart(milestones: Sequence, human: float, title: str | None = None):
@@ -122,11 +126,13 @@ def errors_chart(milestones: Sequence, human: float, title: str | None = None):
     fig = go.Figure(go.Bar(x=x, y=[m.error for m in milestones], text=[f"{m.error:g}%" for m in milestones],
                            textposition="outside", marker_color=[RUN_COLORS[0] if m.in_lecture else MASK_COLOR
                                                                  for m in milestones], name=_("top-5 error")))
-    fig.add_hline(y=human, line_dash="dash", line_color=RUN_COLORS[3], annotation_position="top right",
-                  annotation_text=_("a trained human: {v:g}%").format(v=human), annotation_yshift=30,
-                  annotation_font_color=RUN_COLORS[3])
+    fig.add_hline(y=human, line_dash="dash", line_color=RUN_COLORS[3])
+    # its label in the empty top right corner (the late bars are short): on the line it ran into their values
+    fig.add_annotation(xref="paper", x=1, xanchor="right", y=31, yanchor="top", showarrow=False,
+                       text=_("a trained human: {v:g}%").format(v=human), font=dict(color=RUN_COLORS[3]))
     fig.update_yaxes(title=_("top-5 error (%)"), range=[0, 32])
-    return _layout(fig, title or _("ILSVRC top-5 error by year (blue: the lecture's numbers)"), 420)
+    fig.update_xaxes(tickvals=x, ticktext=[fit.wrap(n, 14) for n in x], tickangle=-45)
+    return fit.title(_layout(fig, title or _("ILSVRC top-5 error by year (blue: the lecture's numbers)"), 420))
 
 
 def milestones_table(milestones: Sequence) -> object:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tlviz.i18n import N_, _
+from tlviz.viz import fit
 from tlviz.viz.core import HEAD_COLORS, _layout
 
 if TYPE_CHECKING:
@@ -130,5 +131,6 @@ def negative_bars(names: Sequence[str], values: Sequence[float], title: str | No
                            text=[f"{v:.0%}" for v in values], textposition="outside"))
     fig.add_vline(x=base, line_dash="dot", line_color="#555")
     fig.update_xaxes(title=_("target test accuracy"), range=[0, 1.1], tickformat=".0%")
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=320, showlegend=False)
+    # long names wrapped (the data keeps them whole, for the CSV): on a phone they pushed the bars off the figure
+    fig.update_yaxes(autorange="reversed", tickvals=list(names), ticktext=[fit.wrap(n, 24) for n in names])
+    return fit.title(_layout(fig, title, height=340, showlegend=False))
