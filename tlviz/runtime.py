@@ -22,18 +22,19 @@ class FairLock:
     """A lock granted in the order it was asked for (a ticket queue), unlike ``threading.Lock``, which may hand
     itself to the same thread again and again while others starve. Not re-entrant (see :func:`exclusive`).
 
-    ``acquire(first=True)`` goes ahead of every waiter that did not ask so (and behind those that did, in their
-    order): a training run before its first curve point (:class:`TimeSlices`), so that a class's four strategies
-    all show a point within seconds while the runs that already have points wait a little longer. A run's
-    numbers do not depend on the order of turns (its own random stream: :func:`own_rng`)."""
+    ``acquire(first=True)`` goes ahead of every waiter that did not ask so: a training run before its first curve
+    point (:class:`TimeSlices`), so that a class's four strategies all show a point within seconds while the runs
+    that already have points wait a little longer. Among such waiters the cheaper ``cost`` goes first (the
+    cached strategies' short first epochs before the long ones), then the earlier. A run's numbers do not depend
+    on the order of turns (its own random stream: :func:`own_rng`)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._waiting: deque[object] = deque()
-        self._first: set[object] = set()  # the tickets that asked to go first: always the head of _waiting
+        self._first: dict[object, float] = {}  # ticket -> cost of those that asked to go first: _waiting's head
         self._held = False
 
-    def acquire(self, blocking: bool = True, timeout: float = -1, first: bool = False) -> bool:
+    def acquire(self, blocking: bool = True, timeout: float = -1, first: bool = False, cost: float = 0.0) -> bool:
         with self._cond:
             if not self._held and not self._waiting:
                 self._held = True
@@ -42,8 +43,8 @@ class FairLock:
                 return False
             ticket = object()
             if first:
-                self._waiting.insert(len(self._first), ticket)
-                self._first.add(ticket)
+                self._waiting.insert(sum(c <= cost for c in self._first.values()), ticket)
+                self._first[ticket] = cost
             else:
                 self._waiting.append(ticket)
             deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
@@ -51,12 +52,12 @@ class FairLock:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     self._waiting.remove(ticket)
-                    self._first.discard(ticket)
+                    self._first.pop(ticket, None)
                     self._cond.notify_all()
                     return False
                 self._cond.wait(left)
             self._waiting.popleft()
-            self._first.discard(ticket)
+            self._first.pop(ticket, None)
             self._held = True
             return True
 
@@ -183,12 +184,12 @@ def busy() -> str | None:
 
 @contextlib.contextmanager
 def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None = None,
-              first: bool = False) -> Iterator[None]:
+              first: bool = False, cost: float = 0.0) -> Iterator[None]:
     """Hold :data:`HEAVY` for the duration of the block.
 
     Re-entrant within one thread. If another session holds the lock, ``on_wait(holder_label)`` is called once so
     the page can say "waiting for ...", then we wait for our turn (first come, first served; ``first``: ahead of
-    the others, see :class:`FairLock`).
+    the others, the cheaper ``cost`` first: see :class:`FairLock`).
     """
     depth = getattr(_state, "depth", 0)
     if depth:
@@ -201,7 +202,7 @@ def exclusive(label: str = "model work", on_wait: Callable[[str], None] | None =
     if not HEAVY.acquire(blocking=False):
         if on_wait is not None:
             on_wait(busy() or "another student's model work")
-        HEAVY.acquire(first=first)
+        HEAVY.acquire(first=first, cost=cost)
     _state.depth = 1
     _holder["label"], _holder["since"] = label, time.monotonic()
     try:
@@ -219,8 +220,12 @@ class TimeSlices:
     Taken step by step, a job of many tiny steps (a cached feature-extraction epoch: 19 steps of about 3 ms) waited
     behind every other job's long step (a full fine-tuning step, about 0.1 s) at each of its own, and so finished
     with the slowest run; in slices it does a whole epoch per turn. A long step still gives the lock up after
-    itself. Call :meth:`close` (or use ``with``) when the job ends or pauses; one thread only. ``step(first=True)``
-    waits for its turn ahead of the others (a run before its first curve point: :class:`FairLock`).
+    itself. Call :meth:`close` (or use ``with``) when the job ends or pauses; one thread only.
+
+    ``step(first=True)`` (a run before its first curve point) waits ahead of the others (:class:`FairLock`) and
+    keeps its turn until a step without it: runs started together show their first points one after the other
+    (4 strategies: the last one's after about 6 s) instead of all at the end of their interleaved first epochs
+    (about 10 s). Everyone else waits behind such steps either way.
     """
 
     def __init__(self, label: str, seconds: float = 0.1) -> None:
@@ -229,15 +234,15 @@ class TimeSlices:
         self._since = 0.0
 
     @contextlib.contextmanager
-    def step(self, first: bool = False) -> Iterator[None]:
+    def step(self, first: bool = False, cost: float = 0.0) -> Iterator[None]:
         if self._held is None:
             self._held = contextlib.ExitStack()
-            self._held.enter_context(exclusive(self.label, first=first))
+            self._held.enter_context(exclusive(self.label, first=first, cost=cost))
             self._since = time.monotonic()
         try:
             yield
         finally:
-            if time.monotonic() - self._since >= self.seconds:
+            if not first and time.monotonic() - self._since >= self.seconds:
                 self.close()
 
     def close(self) -> None:

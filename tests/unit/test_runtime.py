@@ -105,20 +105,20 @@ def test_heavy_lock_is_first_come_first_served():
     lock.release()
 
 
-def test_first_waiters_go_ahead_of_the_others_in_their_own_order():
+def test_first_waiters_go_ahead_of_the_others_cheapest_then_in_their_order():
     lock = runtime.FairLock()
     lock.acquire()
     order = []
 
-    def worker(name, first):
-        lock.acquire(first=first)
+    def worker(name, first, cost):
+        lock.acquire(first=first, cost=cost)
         order.append(name)
         lock.release()
 
-    queued = [("a", False), ("b", False), ("F1", True), ("c", False), ("F2", True)]
+    queued = [("a", False, 0), ("b", False, 0), ("F1", True, 1), ("c", False, 0), ("F2", True, 1), ("cheap", True, 0)]
     threads = []
-    for i, (name, first) in enumerate(queued):
-        t = threading.Thread(target=worker, args=(name, first))
+    for i, (name, first, cost) in enumerate(queued):
+        t = threading.Thread(target=worker, args=(name, first, cost))
         t.start()
         threads.append(t)
         while lock.waiting() < i + 1:
@@ -127,6 +127,6 @@ def test_first_waiters_go_ahead_of_the_others_in_their_own_order():
     lock.release()
     for t in threads:
         t.join(5)
-    assert order == ["F1", "F2", "a", "b", "c"]
+    assert order == ["cheap", "F1", "F2", "a", "b", "c"]  # the cheaper first, then in their order
     assert lock.waiting() == 0 and not lock._first
 

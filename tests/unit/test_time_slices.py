@@ -1,6 +1,6 @@
 """runtime.TimeSlices: a job holds the heavy-work lock across its steps for one time slice, then lets the next in
 line have a turn; the lock is free after close(), also when a step raises; a run before its first curve point
-asks to go first."""
+goes first and keeps its turn."""
 
 import functools
 import threading
@@ -43,16 +43,16 @@ def test_the_lock_is_freed_when_a_step_raises():
     runtime.HEAVY.release()
 
 
-def test_a_run_asks_to_go_first_until_its_first_epoch_is_evaluated(monkeypatch):
+def test_a_run_goes_first_and_keeps_its_turn_until_its_first_epoch_is_evaluated(monkeypatch):
     from tests.unit.test_transfer import tiny_data, tiny_model
     from tlviz import transfer as T
 
     asked = []
     real = runtime.exclusive
 
-    def spy(label="model work", on_wait=None, first=False):
+    def spy(label="model work", on_wait=None, first=False, cost=0.0):
         asked.append(("lock", first))
-        return real(label, on_wait, first)
+        return real(label, on_wait, first, cost)
 
     monkeypatch.setattr(runtime, "exclusive", spy)
     tm = tiny_model()
@@ -64,5 +64,5 @@ def test_a_run_asks_to_go_first_until_its_first_epoch_is_evaluated(monkeypatch):
     T.train(tm, tiny_data(), plan, slow, lambda e: e.evaluated and asked.append(("epoch", e.metrics["epoch"])))
     first_epoch = asked.index(("epoch", 1))
     before, after = asked[:first_epoch], [a for a in asked[first_epoch:] if a[0] == "lock"]
-    assert len(before) >= 3 and all(first for _, first in before)  # the cache and epoch 1's steps
+    assert before == [("lock", True)] * 2  # the cache, then epoch 1 in one turn (its steps keep the lock)
     assert after and not any(first for _, first in after)

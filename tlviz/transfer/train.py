@@ -216,7 +216,7 @@ def _train(tm: TransferModel, data: LabData, plan: Sequence[bool], config: Train
             if stop():
                 status = "user"
                 break
-            with turns.step(first=epoch == 1), runtime.own_rng(rng):
+            with turns.step(first=epoch == 1, cost=0.0 if use_cache else 1.0), runtime.own_rng(rng):
                 idx = perm[sl]
                 xb, yb = x_train[idx], data.y_train[idx]
                 if start == 0:
